@@ -1,0 +1,156 @@
+"""Idempotent upserts of one run's records into any store, with an undo journal.
+
+Every element a run touches is read first (merging needs it), so the writer keeps its
+before-image. If the run fails after some batches were committed (Neo4j commits batch by batch),
+``rollback`` restores the before-images and deletes what the run created: the store is left as
+it was. Unchanged elements are not written at all, so re-running an ingest changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from tierwatch.graph.errors import SchemaError
+from tierwatch.graph.records import (
+    EdgeRecord,
+    NodeRecord,
+    Stored,
+    merge_edge,
+    merge_node,
+    retire,
+    validate_edge_endpoints,
+    validate_node,
+)
+from tierwatch.graph.store import GraphStore
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class WriteStats:
+    nodes_created: int = 0
+    nodes_updated: int = 0
+    nodes_unchanged: int = 0
+    edges_created: int = 0
+    edges_updated: int = 0
+    edges_unchanged: int = 0
+    retired: int = 0
+
+    @property
+    def changed(self) -> int:
+        return self.nodes_created + self.nodes_updated + self.edges_created + self.edges_updated + self.retired
+
+
+@dataclass
+class GraphWriter:
+    store: GraphStore
+    batch_size: int = 10_000
+    progress: Progress | None = None
+    stats: WriteStats = field(default_factory=WriteStats)
+    _node_before: dict[str, Stored | None] = field(default_factory=dict)
+    _edge_before: dict[str, Stored | None] = field(default_factory=dict)
+    _types: dict[str, str] = field(default_factory=dict)
+
+    def write_nodes(self, records: Sequence[NodeRecord]) -> None:
+        total = len(records)
+        for start in range(0, total, self.batch_size):
+            batch = records[start : start + self.batch_size]
+            existing = self.store.get_nodes([r.id for r in batch])
+            changed = []
+            for rec in batch:
+                old = existing.get(rec.id)
+                new = merge_node(old, rec)
+                validate_node(new)
+                self._types[rec.id] = new["type"]
+                if old == new:
+                    self.stats.nodes_unchanged += 1
+                    continue
+                self._node_before.setdefault(rec.id, old)
+                changed.append(new)
+                if old is None:
+                    self.stats.nodes_created += 1
+                else:
+                    self.stats.nodes_updated += 1
+            if changed:
+                self.store.put_nodes(changed)
+            self._report("nodes", min(start + self.batch_size, total), total)
+
+    def write_edges(self, records: Sequence[EdgeRecord]) -> None:
+        total = len(records)
+        for start in range(0, total, self.batch_size):
+            batch = records[start : start + self.batch_size]
+            self._check_endpoints(batch)
+            existing = self.store.get_edges([r.id for r in batch])
+            changed = []
+            for rec in batch:
+                old = existing.get(rec.id)
+                new = merge_edge(old, rec)
+                if old == new:
+                    self.stats.edges_unchanged += 1
+                    continue
+                self._edge_before.setdefault(rec.id, old)
+                changed.append(new)
+                if old is None:
+                    self.stats.edges_created += 1
+                else:
+                    self.stats.edges_updated += 1
+            if changed:
+                self.store.put_edges(changed)
+            self._report("links", min(start + self.batch_size, total), total)
+
+    def _check_endpoints(self, batch: Sequence[EdgeRecord]) -> None:
+        unknown = sorted({i for r in batch for i in (r.src, r.dst) if i not in self._types})
+        if unknown:
+            for nid, node in self.store.get_nodes(unknown).items():
+                self._types[nid] = node["type"]
+        for rec in batch:
+            src, dst = self._types.get(rec.src), self._types.get(rec.dst)
+            if src is None or dst is None:
+                missing = rec.src if src is None else rec.dst
+                where = rec.prov[0].locator if rec.prov else "?"
+                raise SchemaError(f"{rec.type} at {where} links to {missing}, which is not in the graph")
+            validate_edge_endpoints(rec.type, src, dst, rec.id)
+
+    def retire_missing(self, dataset: str, version: str, ended: str) -> None:
+        """Facts of an older version of ``dataset`` that this version no longer holds get an end date."""
+        nodes = [n for n in self.store.iter_nodes(dataset=dataset)]
+        changed_nodes = []
+        for node in nodes:
+            new = retire(node, dataset, version, ended)
+            if new is not None:
+                self._node_before.setdefault(node["id"], node)
+                changed_nodes.append(new)
+        edges = [e for e in self.store.iter_edges(dataset=dataset)]
+        changed_edges = []
+        for edge in edges:
+            new = retire(edge, dataset, version, ended)
+            if new is not None:
+                self._edge_before.setdefault(edge["id"], edge)
+                changed_edges.append(new)
+        for start in range(0, len(changed_nodes), self.batch_size):
+            self.store.put_nodes(changed_nodes[start : start + self.batch_size])
+        for start in range(0, len(changed_edges), self.batch_size):
+            self.store.put_edges(changed_edges[start : start + self.batch_size])
+        self.stats.retired += len(changed_nodes) + len(changed_edges)
+
+    def rollback(self) -> None:
+        """Undo everything this writer did: delete what it created, restore what it changed."""
+        created_edges = [i for i, old in self._edge_before.items() if old is None]
+        created_nodes = [i for i, old in self._node_before.items() if old is None]
+        restored_nodes = [old for old in self._node_before.values() if old is not None]
+        restored_edges = [old for old in self._edge_before.values() if old is not None]
+        for start in range(0, len(created_edges), self.batch_size):
+            self.store.delete_edges(created_edges[start : start + self.batch_size])
+        for start in range(0, len(created_nodes), self.batch_size):
+            self.store.delete_nodes(created_nodes[start : start + self.batch_size])
+        for start in range(0, len(restored_nodes), self.batch_size):
+            self.store.put_nodes(restored_nodes[start : start + self.batch_size])
+        for start in range(0, len(restored_edges), self.batch_size):
+            self.store.put_edges(restored_edges[start : start + self.batch_size])
+        self._node_before.clear()
+        self._edge_before.clear()
+
+    def _report(self, what: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(what, done, total)

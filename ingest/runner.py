@@ -1,0 +1,249 @@
+"""Runs one ingest: recognise files, map rows, then write everything or nothing.
+
+Mapping happens entirely before the store is touched, so a bad file fails without side effects.
+The write happens under the store's write lock; if it fails part-way (Neo4j commits batch by
+batch), the writer's journal undoes it. Re-running the same files changes nothing; a new version
+of a dataset retires (end-dates) the facts it no longer holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import importlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tierwatch.graph.errors import IngestError, InputFileError, SchemaError, TierwatchError
+from tierwatch.graph.records import NodeRecord, Provenance
+from tierwatch.graph.schema import LicenceClass, Method, Source
+from tierwatch.graph.settings import Settings
+from tierwatch.graph.store import GraphStore
+from tierwatch.graph.writer import GraphWriter
+from tierwatch.ingest.framework import DatasetInfo, IngestContext, IngestReport, Pipeline, SourceSpec
+from tierwatch.ingest.readers import sha256_file
+from tierwatch.ingest.reference import Reference
+from tierwatch.ingest.resolve import Aliases, Resolver
+
+#: SOURCE name -> module holding ``PIPELINE`` (a Pipeline subclass) beside its source.toml.
+SOURCES: dict[str, str] = {
+    "ocds": "tierwatch.ingest.ocds.pipeline",
+    "rmi-smelters": "tierwatch.ingest.rmi_smelters.pipeline",
+    "cmrt": "tierwatch.ingest.cmrt.pipeline",
+    "icmm-mines": "tierwatch.ingest.icmm_mines.pipeline",
+    "apple-suppliers": "tierwatch.ingest.apple_suppliers.pipeline",
+    "ilab-goods": "tierwatch.ingest.ilab_goods.pipeline",
+    "canada-spend": "tierwatch.ingest.canada_spend.pipeline",
+    "sec-smelters": "tierwatch.ingest.sec_smelters.pipeline",
+    "cobalt-links": "tierwatch.ingest.cobalt_links.pipeline",
+    "na-battery": "tierwatch.ingest.na_battery.pipeline",
+    "disclosures": "tierwatch.ingest.templates.disclosures",
+    "links": "tierwatch.ingest.templates.links",
+    "findings": "tierwatch.ingest.templates.findings",
+    "ipis-mines": "tierwatch.ingest.ipis_mines.pipeline",
+    "cahra": "tierwatch.ingest.cahra.pipeline",
+    "wgi": "tierwatch.ingest.wgi.pipeline",
+    "ituc": "tierwatch.ingest.ituc.pipeline",
+    "uflpa": "tierwatch.ingest.us_lists.uflpa",
+    "cbp-wro": "tierwatch.ingest.us_lists.cbp_wro",
+    "bis-entities": "tierwatch.ingest.us_lists.bis_entities",
+    "trade-flows": "tierwatch.ingest.trade_flows.pipeline",
+    "os-facilities": "tierwatch.ingest.os_facilities.pipeline",
+}
+
+Progress = Callable[[str, int, int], None]
+
+
+def available_sources() -> list[str]:
+    out = []
+    for name, module in SOURCES.items():
+        try:
+            importlib.util.find_spec(module)
+        except ModuleNotFoundError:
+            continue
+        if importlib.util.find_spec(module) is not None:
+            out.append(name)
+    return out
+
+
+def load_pipeline(source: str) -> Pipeline:
+    module_name = SOURCES.get(source)
+    if module_name is None:
+        raise IngestError(f"unknown source {source!r}; known: {', '.join(sorted(SOURCES))}")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        raise IngestError(f"source {source!r} is not implemented in this version") from None
+    cls = module.PIPELINE
+    spec_path = Path(module.__file__).parent / getattr(module, "SPEC_FILE", cls.spec_file)
+    return cls(SourceSpec.load(spec_path))
+
+
+def recognise_files(pipeline: Pipeline, paths: list[Path]) -> list[tuple[Path, str]]:
+    files = []
+    for path in paths:
+        if not path.exists():
+            raise InputFileError(str(path), "no such file")
+        if path.is_dir():
+            raise InputFileError(str(path), "is a folder; name the files")
+        role = pipeline.recognise(path)
+        if role is None:
+            raise InputFileError(
+                str(path), f"does not fit source '{pipeline.spec.source}': expected {pipeline.expected_roles()}"
+            )
+        files.append((path, role))
+    return files
+
+
+def run_ingest(
+    source: str,
+    paths: list[Path],
+    store: GraphStore,
+    settings: Settings,
+    *,
+    dataset: str | None = None,
+    publisher: str | None = None,
+    licence: str | None = None,
+    licence_class: str | None = None,
+    origin: str | None = None,
+    progress: Progress | None = None,
+    fail_after_batches: int | None = None,
+) -> IngestReport:
+    """Ingest ``paths`` as ``source`` into ``store``; all or nothing."""
+    pipeline = load_pipeline(source)
+    spec = pipeline.spec
+    files = recognise_files(pipeline, [Path(p) for p in paths])
+    hashes = [sha256_file(p) for p, _ in files]
+    version = hashlib.sha256("".join(sorted(hashes)).encode()).hexdigest()[:16]
+    info = DatasetInfo(
+        dataset=dataset or spec.dataset,
+        publisher=publisher or spec.publisher,
+        licence=licence or spec.licence,
+        licence_class=LicenceClass(licence_class or spec.licence_class).value,
+        origin=origin or spec.origin,
+        version=version,
+        files=tuple(p.name for p, _ in files),
+        file_hashes=tuple(hashes),
+    )
+    aliases = Aliases.load(settings.aliases_file)
+    ctx = IngestContext(spec, info, None, None)
+    ctx.ref = Reference(ctx.add_node_record)
+    ctx.resolver = Resolver(store, aliases, ctx.add_node_record, _edge_adder(ctx))
+    try:
+        pipeline.run(ctx, files)
+    except TierwatchError:
+        raise
+    except Exception as exc:  # a pipeline bug or a file quirk nobody foresaw: one line, file named
+        raise IngestError(f"{source}: {ctx.file or 'input'}: {type(exc).__name__}: {exc}") from exc
+    _add_candidates(ctx, store)
+
+    writer = GraphWriter(store, batch_size=settings.neo4j_batch_size, progress=progress)
+    if fail_after_batches is not None:
+        writer = _failing_writer(writer, fail_after_batches)
+    today = datetime.now(UTC).date().isoformat()
+    try:
+        with store.write_lock():
+            try:
+                writer.write_nodes(sorted(ctx.nodes.values(), key=lambda r: r.id))
+                writer.write_edges(sorted(ctx.edges.values(), key=lambda r: r.id))
+                writer.retire_missing(info.dataset, info.version, today)
+                writer.write_nodes([_source_record(store, ctx, info, spec)])
+            except BaseException:
+                writer.rollback()
+                raise
+    except SchemaError as exc:
+        raise IngestError(f"{source}: nothing was written: {exc}") from None
+    except TierwatchError:
+        raise
+    except Exception as exc:
+        raise IngestError(f"{source}: nothing was written: {type(exc).__name__}: {exc}") from exc
+
+    report_path = write_quarantine(settings, info.dataset, ctx)
+    s = writer.stats
+    return IngestReport(
+        source=source, dataset=info.dataset, version=version, files=list(info.files), counts=ctx.counts,
+        nodes=len(ctx.nodes), edges=len(ctx.edges), nodes_created=s.nodes_created,
+        nodes_updated=s.nodes_updated, nodes_unchanged=s.nodes_unchanged, edges_created=s.edges_created,
+        edges_updated=s.edges_updated, edges_unchanged=s.edges_unchanged, retired=s.retired,
+        quarantined=len(ctx.quarantine), unmapped=ctx.unmapped_columns(), quarantine_report=report_path,
+        skip_reasons=ctx.skip_reasons, notes=ctx.notes, expected=spec.expected,
+    )
+
+
+def _edge_adder(ctx: IngestContext):
+    def add(rec):
+        from tierwatch.graph.records import combine_edges
+
+        old = ctx.edges.get(rec.id)
+        ctx.edges[rec.id] = combine_edges(old, rec) if old else rec
+
+    return add
+
+
+def _add_candidates(ctx: IngestContext, store: GraphStore) -> None:
+    known = {n["id"]: n.get("name", "") for n in store.iter_nodes(types=("Company", "Brand"))}
+    known.update({r.id: r.props.get("name", "") for r in ctx.nodes.values() if r.type in ("Company", "Brand")})
+    for model, score in ctx.resolver.candidates(known):
+        if model.src in known and model.dst in known:
+            ctx.edge(model, at=f"candidate {model.src} ~ {model.dst}", confidence=score,
+                     method=Method.NAME_MATCH)
+
+
+def _source_record(store: GraphStore, ctx: IngestContext, info: DatasetInfo, spec: SourceSpec) -> NodeRecord:
+    nid = f"source:{info.dataset}"
+    old = store.get_nodes([nid]).get(nid)
+    ingested_at = old.get("ingested_at") if old and old.get("sha256") == info.version else None
+    counts = ctx.counts.values()
+    unmapped = sorted({f"{f}:{c}" for f, cols in ctx.unmapped_columns().items() for c in cols})
+    model = Source(
+        id=nid, name=spec.title, dataset=info.dataset, source=spec.source, publisher=info.publisher,
+        licence=info.licence, licence_class=info.licence_class, files=list(info.files), sha256=info.version,
+        origin=info.origin, ingested_at=ingested_at or datetime.now(UTC).isoformat(timespec="seconds"),
+        rows_read=sum(c.read for c in counts), rows_written=sum(c.written for c in counts),
+        rows_quarantined=sum(c.quarantined for c in counts),
+        rows_duplicate=sum(c.duplicate for c in counts), unmapped_columns=unmapped,
+        note="file sha256: " + ", ".join(f"{n}={h}" for n, h in zip(info.files, info.file_hashes, strict=True)),
+    )
+    prov = Provenance(info.dataset, info.version, ",".join(info.files), "file", 1.0, Method.DECLARED.value,
+                      info.licence_class)
+    return NodeRecord.of(model, prov)
+
+
+def write_quarantine(settings: Settings, dataset: str, ctx: IngestContext) -> str | None:
+    path = settings.quarantine_dir / f"{dataset}.csv"
+    if not ctx.quarantine:
+        if path.exists():
+            path.unlink()
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["file", "row", "reason", "field", "value"])
+        for q in ctx.quarantine:
+            out.writerow([q.file, q.locator, q.reason, q.field or "", q.value or ""])
+    return str(path)
+
+
+def _failing_writer(writer: GraphWriter, after: int) -> GraphWriter:
+    """Fault injection for tests: the real writer, made to fail after ``after`` node batches."""
+    original = writer.store.put_nodes
+    calls = {"n": 0}
+
+    def put_nodes(nodes):
+        calls["n"] += 1
+        if calls["n"] > after:
+            raise IngestError("injected failure (test)")
+        original(nodes)
+
+    writer.store.put_nodes = put_nodes  # type: ignore[method-assign]
+    writer.rollback = _restore_then(writer.rollback, writer.store, original)  # type: ignore[method-assign]
+    return writer
+
+
+def _restore_then(rollback, store, original):
+    def run():
+        store.put_nodes = original
+        rollback()
+
+    return run
