@@ -23,10 +23,14 @@ def canonical_lines(store: GraphStore) -> Iterator[bytes]:
         yield b"E " + orjson.dumps(_normal(edge), option=opts)
 
 
+#: Properties that record when something happened on this machine, not what the data says:
+#: a Source node's ingest time. Left out of canonical dumps so two stores loaded at different
+#: moments compare equal.
+VOLATILE = frozenset({"ingested_at"})
+
+
 def _normal(element: dict[str, Any]) -> dict[str, Any]:
-    # Neo4j returns whole floats stored as floats; both stores keep Python's types, this only
-    # makes a float that is an integer compare equal regardless of backend quirks.
-    return {k: (float(v) if isinstance(v, float) else v) for k, v in element.items()}
+    return {k: v for k, v in element.items() if k not in VOLATILE}
 
 
 def canonical_hash(store: GraphStore) -> str:

@@ -7,6 +7,7 @@ on a free port, so they do not disturb a server already running on 7687.
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,10 +28,15 @@ def _free_port() -> int:
 
 @pytest.fixture
 def port() -> Iterator[int]:
-    """A free port; whatever server the test started on it is stopped afterwards."""
+    """A free port; whatever server the test started on it is stopped afterwards, and the
+    port's data folder and log are removed (random ports would otherwise litter the cache)."""
     free = _free_port()
     yield free
     neo4j_local.stop(free)
+    home = neo4j_local.default_home()
+    shutil.rmtree(home / f"data-{free}", ignore_errors=True)
+    for suffix in ("log", "lock", "pid"):
+        (home / f"neo4j-{free}.{suffix}").unlink(missing_ok=True)
 
 
 def _driver(port: int) -> Driver:

@@ -1,0 +1,4 @@
+// Delete relationships of one type by id.
+UNWIND $ids AS id
+MATCH ()-[r:{{rel}} {id: id}]->()
+DELETE r

@@ -1,0 +1,4 @@
+// Delete nodes and every relationship touching them.
+UNWIND $ids AS id
+MATCH (n:Entity {id: id})
+DETACH DELETE n

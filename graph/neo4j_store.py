@@ -1,0 +1,175 @@
+"""The Neo4j 5.26 backend: same contract as the embedded store, batched ``UNWIND ... MERGE`` writes.
+
+Every node carries the common label ``Entity`` plus its type's label; uniqueness constraints on
+``id`` are generated from the schema for ``Entity``, every node label and every relationship
+type. Writes run in managed transactions, one batch per transaction; the writer's journal undoes
+a failed run (see graph/writer.py). All Cypher lives in cypher/*.cypher.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+from tierwatch.graph.cypher_queries import cypher
+from tierwatch.graph.errors import StoreError, StoreLockedError
+from tierwatch.graph.schema import EDGE_TYPES, ENTITY_LABEL, NODE_TYPES, TYPE_PRECEDENCE
+
+Stored = dict[str, Any]
+
+
+def _rel_of(edge_id: str) -> str:
+    return edge_id.split(":", 1)[0]
+
+
+def _other_labels(label: str) -> list[str]:
+    """Labels a node may have carried before being promoted to ``label`` (Company -> Brand)."""
+    out: set[str] = set()
+    for family, winner in TYPE_PRECEDENCE.items():
+        if label in family:
+            out |= family - {label}
+    return sorted(out)
+
+
+class Neo4jStore:
+    backend = "neo4j"
+
+    def __init__(self, uri: str, user: str, password: str, *, database: str = "neo4j",
+                 batch_size: int = 10_000) -> None:
+        self.uri = uri
+        self.database = database
+        self.batch_size = batch_size
+        try:
+            self.driver: Driver = GraphDatabase.driver(uri, auth=(user, password))
+            self.driver.verify_connectivity()
+        except (ServiceUnavailable, OSError, ValueError, Neo4jError) as exc:
+            raise StoreError(f"cannot reach Neo4j at {uri}: {exc} (start one with `tierwatch neo4j start` "
+                             "or `docker compose up neo4j`)") from None
+        self._ensure_constraints()
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            return [r.data() for r in tx.run(query, **params)]
+
+        with self.driver.session(database=self.database) as session:
+            return session.execute_read(work)
+
+    def _write(self, query: str, **params: Any) -> None:
+        def work(tx: ManagedTransaction) -> None:
+            tx.run(query, **params).consume()
+
+        with self.driver.session(database=self.database) as session:
+            session.execute_write(work)
+
+    def _ensure_constraints(self) -> None:
+        statements = [cypher("node_constraint", name="entity_id", label=ENTITY_LABEL)]
+        for label in NODE_TYPES:
+            statements.append(cypher("node_constraint", name=f"{label.lower()}_id", label=label))
+        for rel in EDGE_TYPES:
+            statements.append(cypher("rel_constraint", name=f"rel_{rel.lower()}_id", rel=rel))
+        with self.driver.session(database=self.database) as session:
+            for statement in statements:
+                session.run(statement).consume()
+
+    # -- elements ----------------------------------------------------------------------------
+    def get_nodes(self, ids: Sequence[str]) -> dict[str, Stored]:
+        if not ids:
+            return {}
+        rows = self._read(cypher("get_nodes"), ids=list(ids))
+        return {r["p"]["id"]: r["p"] for r in rows}
+
+    def get_edges(self, ids: Sequence[str]) -> dict[str, Stored]:
+        by_rel: dict[str, list[str]] = defaultdict(list)
+        for eid in ids:
+            if _rel_of(eid) in EDGE_TYPES:
+                by_rel[_rel_of(eid)].append(eid)
+        out: dict[str, Stored] = {}
+        for rel, rel_ids in by_rel.items():
+            for r in self._read(cypher("get_edges", rel=rel), ids=rel_ids):
+                out[r["p"]["id"]] = r["p"]
+        return out
+
+    def put_nodes(self, nodes: Sequence[Stored]) -> None:
+        by_label: dict[str, list[Stored]] = defaultdict(list)
+        for node in nodes:
+            by_label[node["type"]].append(node)
+        for label, rows in sorted(by_label.items()):
+            query = cypher("put_nodes", label=label, remove=_other_labels(label))
+            for start in range(0, len(rows), self.batch_size):
+                self._write(query, rows=rows[start : start + self.batch_size])
+
+    def put_edges(self, edges: Sequence[Stored]) -> None:
+        by_rel: dict[str, list[Stored]] = defaultdict(list)
+        for edge in edges:
+            by_rel[edge["type"]].append(edge)
+        for rel, rows in sorted(by_rel.items()):
+            query = cypher("put_edges", rel=rel)
+            for start in range(0, len(rows), self.batch_size):
+                self._write(query, rows=rows[start : start + self.batch_size])
+
+    def delete_nodes(self, ids: Sequence[str]) -> None:
+        if ids:
+            self._write(cypher("delete_nodes"), ids=list(ids))
+
+    def delete_edges(self, ids: Sequence[str]) -> None:
+        by_rel: dict[str, list[str]] = defaultdict(list)
+        for eid in ids:
+            by_rel[_rel_of(eid)].append(eid)
+        for rel, rel_ids in by_rel.items():
+            self._write(cypher("delete_edges", rel=rel), ids=rel_ids)
+
+    def _stream(self, query: str, **params: Any) -> Iterator[Stored]:
+        with self.driver.session(database=self.database) as session:
+            result = session.run(query, **params)
+            for record in result:
+                yield record["p"]
+
+    def iter_nodes(self, types: Iterable[str] | None = None, dataset: str | None = None) -> Iterator[Stored]:
+        return self._stream(cypher("iter_nodes"), types=list(types) if types else None, dataset=dataset)
+
+    def iter_edges(self, types: Iterable[str] | None = None, dataset: str | None = None) -> Iterator[Stored]:
+        return self._stream(cypher("iter_edges"), types=list(types) if types else None, dataset=dataset)
+
+    def find_by_identifiers(self, identifiers: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for row in self._read(cypher("find_by_identifiers"), identifiers=list(identifiers)):
+            for ident in row["matched"]:
+                out.setdefault(ident, row["id"])
+        return out
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        nodes = {r["type"]: r["n"] for r in self._read(cypher("count_nodes"))}
+        edges = {r["type"]: r["n"] for r in self._read(cypher("count_edges"))}
+        return {"nodes": dict(sorted(nodes.items())), "edges": dict(sorted(edges.items()))}
+
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """One writer at a time per database (a lock file per URI on this host)."""
+        key = hashlib.sha256(f"{self.uri}/{self.database}".encode()).hexdigest()[:16]
+        path = Path(tempfile.gettempdir()) / f"tierwatch-neo4j-{key}.lock"
+        with path.open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreLockedError(f"another ingest is writing to {self.uri}") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def clear(self) -> None:
+        with self.driver.session(database=self.database) as session:
+            session.run(cypher("clear")).consume()
+
+    def close(self) -> None:
+        self.driver.close()
