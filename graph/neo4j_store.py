@@ -169,7 +169,8 @@ class Neo4jStore:
 
     def clear(self) -> None:
         with self.driver.session(database=self.database) as session:
-            session.run(cypher("clear")).consume()
+            session.run(cypher("clear_edges")).consume()
+            session.run(cypher("clear_nodes")).consume()
 
     def close(self) -> None:
         self.driver.close()

@@ -198,12 +198,12 @@ def _source_record(store: GraphStore, ctx: IngestContext, info: DatasetInfo, spe
     unmapped = sorted({f"{f}:{c}" for f, cols in ctx.unmapped_columns().items() for c in cols})
     model = Source(
         id=nid, name=spec.title, dataset=info.dataset, source=spec.source, publisher=info.publisher,
-        licence=info.licence, licence_class=info.licence_class, files=list(info.files), sha256=info.version,
+        licence=info.licence, licence_class=info.licence_class, files=sorted(info.files), sha256=info.version,
         origin=info.origin, ingested_at=ingested_at or datetime.now(UTC).isoformat(timespec="seconds"),
         rows_read=sum(c.read for c in counts), rows_written=sum(c.written for c in counts),
         rows_quarantined=sum(c.quarantined for c in counts),
         rows_duplicate=sum(c.duplicate for c in counts), unmapped_columns=unmapped,
-        note="file sha256: " + ", ".join(f"{n}={h}" for n, h in zip(info.files, info.file_hashes, strict=True)),
+        note="file sha256: " + ", ".join(sorted(f"{n}={h}" for n, h in zip(info.files, info.file_hashes, strict=True))),
     )
     prov = Provenance(info.dataset, info.version, ",".join(info.files), "file", 1.0, Method.DECLARED.value,
                       info.licence_class)

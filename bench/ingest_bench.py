@@ -1,0 +1,65 @@
+"""Ingest throughput on both stores, on the seeded synthetic graph, measured in one run.
+
+    .venv/bin/python bench/ingest_bench.py [--nodes 100000] [--batch 10000]
+
+Needs a Neo4j at TIERWATCH_NEO4J_URI (``tierwatch neo4j start``). Writes go through the same
+writer as real ingests (read existing, merge, validate, write changed), batches of ``--batch``,
+constraints on, after a warm-up batch. Prints rows/s for each store and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from tierwatch.graph.neo4j_store import Neo4jStore
+from tierwatch.graph.nx_store import NetworkXStore
+from tierwatch.graph.synthetic import generate
+from tierwatch.graph.writer import GraphWriter
+
+
+def measure(store, nodes, edges, batch: int) -> dict[str, float]:
+    warm_nodes, rest_nodes = nodes[:batch], nodes[batch:]
+    writer = GraphWriter(store, batch_size=batch)
+    with store.write_lock():
+        writer.write_nodes(warm_nodes)  # warm-up batch (not timed)
+        t0 = time.perf_counter()
+        writer.write_nodes(rest_nodes)
+        t1 = time.perf_counter()
+        writer.write_edges(edges)
+        t2 = time.perf_counter()
+    return {"node_rows_per_s": len(rest_nodes) / (t1 - t0), "link_rows_per_s": len(edges) / (t2 - t1),
+            "node_s": t1 - t0, "link_s": t2 - t1}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--nodes", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=10_000)
+    args = parser.parse_args()
+    t = time.perf_counter()
+    nodes, edges = generate(args.nodes, seed=7)
+    print(f"synthetic graph: {len(nodes):,} nodes, {len(edges):,} links (generated in "
+          f"{time.perf_counter() - t:.1f} s); cores: {os.cpu_count()}; batch {args.batch:,}")
+    uri = os.environ.get("TIERWATCH_NEO4J_URI", "bolt://127.0.0.1:7687")
+    neo = Neo4jStore(uri, "neo4j", "tierwatch", batch_size=args.batch)
+    neo.clear()
+    r_neo = measure(neo, nodes, edges, args.batch)
+    neo.clear()
+    neo.close()
+    with tempfile.TemporaryDirectory() as tmp:
+        nxs = NetworkXStore(Path(tmp))
+        r_nx = measure(nxs, nodes, edges, args.batch)
+    print(f"{'store':10} {'node rows/s':>14} {'link rows/s':>14}")
+    print(f"{'neo4j':10} {r_neo['node_rows_per_s']:>14,.0f} {r_neo['link_rows_per_s']:>14,.0f}")
+    print(f"{'networkx':10} {r_nx['node_rows_per_s']:>14,.0f} {r_nx['link_rows_per_s']:>14,.0f}")
+    print(f"ratio networkx/neo4j: nodes {r_nx['node_rows_per_s'] / r_neo['node_rows_per_s']:.1f}x, "
+          f"links {r_nx['link_rows_per_s'] / r_neo['link_rows_per_s']:.1f}x")
+    print("targets: neo4j >= 30,000 node rows/s and >= 20,000 link rows/s; networkx >= 3x neo4j")
+
+
+if __name__ == "__main__":
+    main()

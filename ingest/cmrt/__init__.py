@@ -1,0 +1,1 @@
+"""Filled CMRT/EMRT/CRT declarations: declaring company, its smelters, their declared origins."""

@@ -1,0 +1,1 @@
+"""RMI smelter reference list (the Smelter Look-up sheet of RMI templates)."""
