@@ -115,6 +115,7 @@ class Contract(NodeModel):
 class Company(NodeModel):
     label: ClassVar[str] = "Company"
     website: str | None = None
+    address: str | None = None  # registered/listed address as the source gives it (BIS Entity List)
 
 
 class Brand(Company):
@@ -136,6 +137,11 @@ class Facility(NodeModel):
     products: list[str] = Field(default_factory=list)
     commodities: list[str] = Field(default_factory=list)
     years: list[int] = Field(default_factory=list)
+    investment_usd: float | None = None  # announced investment (sum of the site's announcements)
+    jobs: int | None = None  # announced jobs (sum of the site's announcements)
+    timeline: list[str] = Field(default_factory=list)  # e.g. "Post-Inflation Reduction Act"
+    sectors: list[str] = Field(default_factory=list)  # Open Supply Hub sectors (Apparel, Health ...)
+    workers: str | None = None  # number of workers as the source gives it (a count or a range)
 
 
 class Smelter(NodeModel):
@@ -212,9 +218,15 @@ class RiskFinding(NodeModel):
     severity: str | None = None
     access: Access = Access.PUBLIC
     list_name: str | None = None
+    list_section: str | None = None  # the list's section (UFLPA Sec. 2(d)(2)(B)(i), (ii), (v))
+    list_status: str | None = None  # the listing's status as published (CBP: Active, Partially Modified)
     reported_by: str | None = None
     observed: str | None = None  # JSON object of observed numbers, where the source gives them
     original_value: str | None = None
+    # A tier-n fact (ILAB derived entries): the good in scope is made with an input from elsewhere.
+    derived_from_country: str | None = None  # ISO 3166-1 alpha-2 of the input's country
+    derived_from_commodity: str | None = None  # commodity id of the input, where the list names it
+    flags: list[str] = Field(default_factory=list)  # as the list gives them (CAHRA: conflict-affected ...)
 
 
 class Indicator(NodeModel):
@@ -227,6 +239,10 @@ class Indicator(NodeModel):
     value: float | None = None
     rating: str | None = None
     unit: str | None = None
+    std_error: float | None = None  # standard error of an estimate (WGI StdErr)
+    lower: float | None = None  # lower bound of the 90% confidence interval (WGI Lower, of the rank)
+    upper: float | None = None  # upper bound of the 90% confidence interval (WGI Upper, of the rank)
+    source_count: int | None = None  # number of data sources behind the value (WGI NumSrc)
 
 
 class Source(NodeModel):
