@@ -12,7 +12,7 @@ import fcntl
 import hashlib
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -100,20 +100,24 @@ class Neo4jStore:
         return out
 
     def put_nodes(self, nodes: Sequence[Stored]) -> None:
-        by_label: dict[str, list[Stored]] = defaultdict(list)
-        for node in nodes:
-            by_label[node["type"]].append(node)
-        for label, rows in sorted(by_label.items()):
-            query = cypher("put_nodes", label=label, remove=_other_labels(label))
-            for start in range(0, len(rows), self.batch_size):
-                self._write(query, rows=rows[start : start + self.batch_size])
+        self._write_grouped(nodes, lambda label: cypher("put_nodes", label=label, remove=_other_labels(label)))
+
+    def create_nodes(self, nodes: Sequence[Stored]) -> None:
+        self._write_grouped(nodes, lambda label: cypher("create_nodes", label=label))
 
     def put_edges(self, edges: Sequence[Stored]) -> None:
-        by_rel: dict[str, list[Stored]] = defaultdict(list)
-        for edge in edges:
-            by_rel[edge["type"]].append(edge)
-        for rel, rows in sorted(by_rel.items()):
-            query = cypher("put_edges", rel=rel)
+        self._write_grouped(edges, lambda rel: cypher("put_edges", rel=rel))
+
+    def create_edges(self, edges: Sequence[Stored]) -> None:
+        self._write_grouped(edges, lambda rel: cypher("create_edges", rel=rel))
+
+    def _write_grouped(self, elements: Sequence[Stored], query_for: Callable[[str], str]) -> None:
+        """One query per node label or relationship type, in batches (one transaction each)."""
+        by_type: dict[str, list[Stored]] = defaultdict(list)
+        for element in elements:
+            by_type[element["type"]].append(element)
+        for kind, rows in sorted(by_type.items()):
+            query = query_for(kind)
             for start in range(0, len(rows), self.batch_size):
                 self._write(query, rows=rows[start : start + self.batch_size])
 

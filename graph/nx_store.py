@@ -143,6 +143,9 @@ class NetworkXStore:
                 g.add_edge(src, dst, key=eid, **edge)
                 self._edge_index[eid] = (src, dst)
 
+    create_nodes = put_nodes  # no faster path in memory
+    create_edges = put_edges
+
     def delete_nodes(self, ids: Sequence[str]) -> None:
         g = self.graph
         for nid in ids:

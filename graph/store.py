@@ -32,6 +32,12 @@ class GraphStore(Protocol):
     def put_edges(self, edges: Sequence[Stored]) -> None:
         """Create or fully replace edges; both endpoints exist."""
 
+    def create_nodes(self, nodes: Sequence[Stored]) -> None:
+        """Create nodes the caller has just checked do not exist (under the write lock)."""
+
+    def create_edges(self, edges: Sequence[Stored]) -> None:
+        """Create edges the caller has just checked do not exist (under the write lock)."""
+
     def delete_nodes(self, ids: Sequence[str]) -> None:
         """Delete nodes and every edge touching them."""
 

@@ -57,7 +57,7 @@ class GraphWriter:
         for start in range(0, total, self.batch_size):
             batch = records[start : start + self.batch_size]
             existing = self.store.get_nodes([r.id for r in batch])
-            changed = []
+            created, changed = [], []
             for rec in batch:
                 old = existing.get(rec.id)
                 new = merge_node(old, rec)
@@ -67,11 +67,14 @@ class GraphWriter:
                     self.stats.nodes_unchanged += 1
                     continue
                 self._node_before.setdefault(rec.id, old)
-                changed.append(new)
                 if old is None:
+                    created.append(new)
                     self.stats.nodes_created += 1
                 else:
+                    changed.append(new)
                     self.stats.nodes_updated += 1
+            if created:
+                self.store.create_nodes(created)
             if changed:
                 self.store.put_nodes(changed)
             self._report("nodes", min(start + self.batch_size, total), total)
@@ -82,7 +85,7 @@ class GraphWriter:
             batch = records[start : start + self.batch_size]
             self._check_endpoints(batch)
             existing = self.store.get_edges([r.id for r in batch])
-            changed = []
+            created, changed = [], []
             for rec in batch:
                 old = existing.get(rec.id)
                 new = merge_edge(old, rec)
@@ -90,11 +93,14 @@ class GraphWriter:
                     self.stats.edges_unchanged += 1
                     continue
                 self._edge_before.setdefault(rec.id, old)
-                changed.append(new)
                 if old is None:
+                    created.append(new)
                     self.stats.edges_created += 1
                 else:
+                    changed.append(new)
                     self.stats.edges_updated += 1
+            if created:
+                self.store.create_edges(created)
             if changed:
                 self.store.put_edges(changed)
             self._report("links", min(start + self.batch_size, total), total)
