@@ -93,16 +93,16 @@ class Resolver:
 
     def org(self, name: str, identifiers: list[str] | tuple[str, ...] = ()) -> tuple[str, str]:
         """(node id, canonical name) for an organisation. The caller emits the node itself."""
+        canonical = self.aliases.canonical(name)
+        self._emit_parent_links(canonical)
         for ident in identifiers:
             found = self.by_identifier(ident)
             if found:
-                return found, self.aliases.canonical(name)
-        canonical = self.aliases.canonical(name)
+                return found, canonical
         nid = org_id(canonical)
         for ident in identifiers:
             self._run_idents.setdefault(ident, nid)
         self.new_orgs.setdefault(nid, canonical)
-        self._emit_parent_links(canonical)
         return nid, canonical
 
     def org_model(self, name: str, *, brand: bool = False, identifiers: list[str] | tuple[str, ...] = (),
@@ -132,6 +132,10 @@ class Resolver:
                          share=float(share) if share is not None else None, note=entry.get("note"))
             self._add_edge(EdgeRecord.of(model, self._prov(loc)))
 
+    def _parent_pairs(self) -> set[frozenset[str]]:
+        """Parent and child named in the aliases file are related, not the same: never candidates."""
+        return {frozenset({normalise_name(e["parent"]), normalise_name(e["child"])}) for e in self.aliases.parents}
+
     def candidates(self, known: dict[str, str]) -> list[tuple[SameAsCandidate, float]]:
         """Scored same-entity candidates between this run's new organisations and all known ones."""
         blocks: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -150,7 +154,7 @@ class Resolver:
                 if other_id == nid or pair in seen or other_norm == norm:
                     continue
                 seen.add(pair)
-                if frozenset({norm, other_norm}) in self.aliases.distinct:
+                if frozenset({norm, other_norm}) in self.aliases.distinct | self._parent_pairs():
                     continue
                 score = fuzz.token_set_ratio(norm, other_norm)
                 if score < CANDIDATE_THRESHOLD:

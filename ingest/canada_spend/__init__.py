@@ -1,0 +1,1 @@
+"""Canadian federal spend by department and brand vendor (GoC-Spending aggregates)."""

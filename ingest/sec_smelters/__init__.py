@@ -1,0 +1,1 @@
+"""Brand -> smelter lists from SEC Form SD conflict-minerals reports."""
