@@ -145,6 +145,7 @@ class Resolver:
                 blocks[norm.split()[0]].append((nid, norm))
         out = []
         seen: set[frozenset[str]] = set()
+        never = self.aliases.distinct | self._parent_pairs()
         for nid, name in self.new_orgs.items():
             norm = normalise_name(name)
             if not norm:
@@ -154,7 +155,7 @@ class Resolver:
                 if other_id == nid or pair in seen or other_norm == norm:
                     continue
                 seen.add(pair)
-                if frozenset({norm, other_norm}) in self.aliases.distinct | self._parent_pairs():
+                if frozenset({norm, other_norm}) in never:
                     continue
                 score = fuzz.token_set_ratio(norm, other_norm)
                 if score < CANDIDATE_THRESHOLD:
