@@ -31,8 +31,12 @@ def measure(store, nodes, edges, batch: int) -> dict[str, float]:
         t1 = time.perf_counter()
         writer.write_edges(edges)
         t2 = time.perf_counter()
-    return {"node_rows_per_s": len(rest_nodes) / (t1 - t0), "link_rows_per_s": len(edges) / (t2 - t1),
-            "node_s": t1 - t0, "link_s": t2 - t1}
+    return {
+        "node_rows_per_s": len(rest_nodes) / (t1 - t0),
+        "link_rows_per_s": len(edges) / (t2 - t1),
+        "node_s": t1 - t0,
+        "link_s": t2 - t1,
+    }
 
 
 def main() -> None:
@@ -42,8 +46,10 @@ def main() -> None:
     args = parser.parse_args()
     t = time.perf_counter()
     nodes, edges = generate(args.nodes, seed=7)
-    print(f"synthetic graph: {len(nodes):,} nodes, {len(edges):,} links (generated in "
-          f"{time.perf_counter() - t:.1f} s); cores: {os.cpu_count()}; batch {args.batch:,}")
+    print(
+        f"synthetic graph: {len(nodes):,} nodes, {len(edges):,} links (generated in "
+        f"{time.perf_counter() - t:.1f} s); cores: {os.cpu_count()}; batch {args.batch:,}"
+    )
     uri = os.environ.get("TIERWATCH_NEO4J_URI", "bolt://127.0.0.1:7687")
     neo = Neo4jStore(uri, "neo4j", "tierwatch", batch_size=args.batch)
     neo.clear()
@@ -56,8 +62,10 @@ def main() -> None:
     print(f"{'store':10} {'node rows/s':>14} {'link rows/s':>14}")
     print(f"{'neo4j':10} {r_neo['node_rows_per_s']:>14,.0f} {r_neo['link_rows_per_s']:>14,.0f}")
     print(f"{'networkx':10} {r_nx['node_rows_per_s']:>14,.0f} {r_nx['link_rows_per_s']:>14,.0f}")
-    print(f"ratio networkx/neo4j: nodes {r_nx['node_rows_per_s'] / r_neo['node_rows_per_s']:.1f}x, "
-          f"links {r_nx['link_rows_per_s'] / r_neo['link_rows_per_s']:.1f}x")
+    print(
+        f"ratio networkx/neo4j: nodes {r_nx['node_rows_per_s'] / r_neo['node_rows_per_s']:.1f}x, "
+        f"links {r_nx['link_rows_per_s'] / r_neo['link_rows_per_s']:.1f}x"
+    )
     print("targets: neo4j >= 30,000 node rows/s and >= 20,000 link rows/s; networkx >= 3x neo4j")
 
 

@@ -9,7 +9,7 @@ integers in range.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from tierwatch.graph.errors import QueryError
@@ -20,7 +20,7 @@ _SLOT = re.compile(r"\{\{(\w+)\}\}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _template(name: str) -> str:
     try:
         return resources.files("tierwatch.cypher").joinpath(f"{name}.cypher").read_text(encoding="utf-8")

@@ -8,7 +8,49 @@ import unicodedata
 # Legal-form words dropped from company names before comparing them. "Group" and "Holdings"
 # stay: "Zijin Mining Group" and "JXTG Holdings" name different entities from their units.
 LEGAL_FORMS = frozenset(
-    ["co", "company", "corp", "corporation", "inc", "incorporated", "ltd", "limited", "llc", "plc", "lp", "llp", "gmbh", "ag", "kg", "sa", "sas", "sarl", "spa", "srl", "bv", "nv", "oy", "ab", "as", "asa", "kk", "pte", "pty", "pvt", "private", "sdn", "bhd", "tbk", "jsc", "pjsc", "ojsc", "oao", "zao", "ooo", "cv"]
+    [
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "inc",
+        "incorporated",
+        "ltd",
+        "limited",
+        "llc",
+        "plc",
+        "lp",
+        "llp",
+        "gmbh",
+        "ag",
+        "kg",
+        "sa",
+        "sas",
+        "sarl",
+        "spa",
+        "srl",
+        "bv",
+        "nv",
+        "oy",
+        "ab",
+        "as",
+        "asa",
+        "kk",
+        "pte",
+        "pty",
+        "pvt",
+        "private",
+        "sdn",
+        "bhd",
+        "tbk",
+        "jsc",
+        "pjsc",
+        "ojsc",
+        "oao",
+        "zao",
+        "ooo",
+        "cv",
+    ]
 )
 _PUNCT = re.compile(r"[^\w]+")
 _SPACES = re.compile(r"\s+")

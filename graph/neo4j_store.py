@@ -19,7 +19,6 @@ from typing import Any
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
-
 from tierwatch.graph.cypher_queries import cypher
 from tierwatch.graph.errors import StoreError, StoreLockedError
 from tierwatch.graph.schema import EDGE_TYPES, ENTITY_LABEL, NODE_TYPES, TYPE_PRECEDENCE
@@ -34,7 +33,7 @@ def _rel_of(edge_id: str) -> str:
 def _other_labels(label: str) -> list[str]:
     """Labels a node may have carried before being promoted to ``label`` (Company -> Brand)."""
     out: set[str] = set()
-    for family, winner in TYPE_PRECEDENCE.items():
+    for family in TYPE_PRECEDENCE:
         if label in family:
             out |= family - {label}
     return sorted(out)
@@ -43,8 +42,9 @@ def _other_labels(label: str) -> list[str]:
 class Neo4jStore:
     backend = "neo4j"
 
-    def __init__(self, uri: str, user: str, password: str, *, database: str = "neo4j",
-                 batch_size: int = 10_000) -> None:
+    def __init__(
+        self, uri: str, user: str, password: str, *, database: str = "neo4j", batch_size: int = 10_000
+    ) -> None:
         self.uri = uri
         self.database = database
         self.batch_size = batch_size
@@ -52,8 +52,10 @@ class Neo4jStore:
             self.driver: Driver = GraphDatabase.driver(uri, auth=(user, password))
             self.driver.verify_connectivity()
         except (ServiceUnavailable, OSError, ValueError, Neo4jError) as exc:
-            raise StoreError(f"cannot reach Neo4j at {uri}: {exc} (start one with `tierwatch neo4j start` "
-                             "or `docker compose up neo4j`)") from None
+            raise StoreError(
+                f"cannot reach Neo4j at {uri}: {exc} (start one with `tierwatch neo4j start` "
+                "or `docker compose up neo4j`)"
+            ) from None
         self._ensure_constraints()
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -100,7 +102,9 @@ class Neo4jStore:
         return out
 
     def put_nodes(self, nodes: Sequence[Stored]) -> None:
-        self._write_grouped(nodes, lambda label: cypher("put_nodes", label=label, remove=_other_labels(label)))
+        self._write_grouped(
+            nodes, lambda label: cypher("put_nodes", label=label, remove=_other_labels(label))
+        )
 
     def create_nodes(self, nodes: Sequence[Stored]) -> None:
         self._write_grouped(nodes, lambda label: cypher("create_nodes", label=label))

@@ -58,8 +58,11 @@ class NetworkXStore:
         tmp = self.path.with_suffix(f".tmp{os.getpid()}")
         self.generation += 1
         with tmp.open("wb") as fh:
-            pickle.dump({"format": FORMAT, "graph": self.graph, "generation": self.generation}, fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(
+                {"format": FORMAT, "graph": self.graph, "generation": self.generation},
+                fh,
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)

@@ -28,8 +28,19 @@ Stored = dict[str, Any]
 
 #: Properties of a stored element that are not model fields.
 SYSTEM_KEYS = frozenset(
-    {"id", "type", "src", "dst", "prov", "confidence", "methods", "datasets", "licence_class", "retired",
-     "origin_dataset"}
+    {
+        "id",
+        "type",
+        "src",
+        "dst",
+        "prov",
+        "confidence",
+        "methods",
+        "datasets",
+        "licence_class",
+        "retired",
+        "origin_dataset",
+    }
 )
 
 
@@ -91,8 +102,14 @@ class EdgeRecord:
     @classmethod
     def of(cls, model: EdgeModel, prov: Provenance | list[Provenance]) -> EdgeRecord:
         props = flat_properties(model, skip=("src", "dst", "key"))
-        return cls(edge_id(model.rel, model.src, model.dst, model.key), model.rel, model.src, model.dst, props,
-                   prov if isinstance(prov, list) else [prov])
+        return cls(
+            edge_id(model.rel, model.src, model.dst, model.key),
+            model.rel,
+            model.src,
+            model.dst,
+            props,
+            prov if isinstance(prov, list) else [prov],
+        )
 
 
 def edge_id(rel: str, src: str, dst: str, key: str = "") -> str:

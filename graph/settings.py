@@ -26,10 +26,27 @@ class Settings(BaseSettings):
     aliases_file: Path = REPO_ROOT / "data" / "aliases.toml"
     manifest_file: Path = REPO_ROOT / "data" / "manifest.toml"
     data_dir: Path = REPO_ROOT / "data"
+    # API, explorer and access (issue 6)
+    keys_file: Path | None = None  # API keys, hashed; default <store_dir>/keys.json
+    open_licence_restricted_to_public: bool = False  # the operator holds redistribution rights
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    explorer_port: int = 8501
+    api_max_hops: int = 8  # tiers a traversal may walk
+    api_max_page_size: int = 500  # items per page
+    api_default_page_size: int = 50
+    api_max_paths: int = 20  # k of k shortest paths
+    api_export_max_nodes: int = 5_000  # nodes in one export
+    api_query_timeout_s: float = 10.0  # Neo4j transaction timeout and the API's wall clock per query
 
     @property
     def quarantine_dir(self) -> Path:
         return self.store_dir / "quarantine"
+
+    @property
+    def keys_path(self) -> Path:
+        """The API keys file (``TIERWATCH_KEYS_FILE``, else ``<store_dir>/keys.json``)."""
+        return self.keys_file or self.store_dir / "keys.json"
 
 
 @lru_cache(maxsize=1)

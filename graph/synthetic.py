@@ -35,15 +35,27 @@ class Shape:
     def scaled(cls, n: int) -> Shape:
         f = n / 100_000
         return cls(
-            buyers=max(2, int(300 * f)), contracts=max(4, int(12_000 * f)), brands=max(2, int(200 * f)),
+            buyers=max(2, int(300 * f)),
+            contracts=max(4, int(12_000 * f)),
+            brands=max(2, int(200 * f)),
             tiers=(max(3, int(20_000 * f)), max(3, int(25_000 * f)), max(3, int(20_000 * f))),
-            smelters=max(2, int(2_000 * f)), mines=max(2, int(15_000 * f)), findings=max(2, int(5_500 * f)),
+            smelters=max(2, int(2_000 * f)),
+            mines=max(2, int(15_000 * f)),
+            findings=max(2, int(5_500 * f)),
         )
 
     @property
     def total(self) -> int:
-        return (self.buyers + self.contracts + self.brands + sum(self.tiers) + self.smelters + self.mines
-                + self.findings + len(COUNTRIES))
+        return (
+            self.buyers
+            + self.contracts
+            + self.brands
+            + sum(self.tiers)
+            + self.smelters
+            + self.mines
+            + self.findings
+            + len(COUNTRIES)
+        )
 
 
 def _prov(i: int) -> Provenance:
@@ -105,14 +117,25 @@ def generate(n_nodes: int, seed: int = 7) -> tuple[list[NodeRecord], list[EdgeRe
     for i in range(shape.mines):
         commodity = rng.choice(COMMODITIES)
         country = rng.choice(countries)
-        mid = node(f"syn:mine:{i}", "Mine", commodities=[commodity], country=country.rsplit(":", 1)[1],
-                   mining_type=rng.choice(("artisanal", "industrial")))
+        mid = node(
+            f"syn:mine:{i}",
+            "Mine",
+            commodities=[commodity],
+            country=country.rsplit(":", 1)[1],
+            mining_type=rng.choice(("artisanal", "industrial")),
+        )
         edge("LOCATED_IN", mid, country)
         edge("SUPPLIES", mid, smelters[_skewed(rng, len(smelters))], commodity=commodity)
     targets = smelters + downstream
     for i in range(shape.findings):
-        fid = node(f"syn:finding:{i}", "RiskFinding", category=rng.choice(CATEGORIES), scope_kind="entity",
-                   evidence=f"synthetic finding {i}", access="public")
+        fid = node(
+            f"syn:finding:{i}",
+            "RiskFinding",
+            category=rng.choice(CATEGORIES),
+            scope_kind="entity",
+            evidence=f"synthetic finding {i}",
+            access="public",
+        )
         edge("CONCERNS", fid, targets[_skewed(rng, len(targets))])
     # a few back links: a tier-1 factory that also sources from a brand (cycles exist in real data)
     for _ in range(max(1, shape.brands // 20)):

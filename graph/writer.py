@@ -39,7 +39,9 @@ class WriteStats:
 
     @property
     def changed(self) -> int:
-        return self.nodes_created + self.nodes_updated + self.edges_created + self.edges_updated + self.retired
+        return (
+            self.nodes_created + self.nodes_updated + self.edges_created + self.edges_updated + self.retired
+        )
 
 
 @dataclass

@@ -156,7 +156,9 @@ class IngestContext:
     def reject(self, reason: str, field: str | None = None, value: Any = None) -> None:
         """Quarantine the current row with a reason (and the field and value at fault)."""
         self.quarantine.append(
-            QuarantineEntry(self._file, self._row or "?", reason, field, None if value is None else str(value)[:200])
+            QuarantineEntry(
+                self._file, self._row or "?", reason, field, None if value is None else str(value)[:200]
+            )
         )
         self.counts[self._file].quarantined += 1
         self._row_closed = True
@@ -175,8 +177,9 @@ class IngestContext:
         self.columns_seen[self._file] = [c for c in columns if c is not None]
 
     # -- records -----------------------------------------------------------------------------
-    def prov(self, at: str | None = None, confidence: float | None = None,
-             method: Method | str = Method.DECLARED) -> Provenance:
+    def prov(
+        self, at: str | None = None, confidence: float | None = None, method: Method | str = Method.DECLARED
+    ) -> Provenance:
         method = Method(method)
         conf = DEFAULT_CONFIDENCE[method] if confidence is None else confidence
         return Provenance(
@@ -189,8 +192,15 @@ class IngestContext:
             licence_class=self.info.licence_class,
         )
 
-    def node(self, model: NodeModel, *, at: str | None = None, confidence: float | None = None,
-             method: Method | str = Method.DECLARED, prov: Provenance | None = None) -> str:
+    def node(
+        self,
+        model: NodeModel,
+        *,
+        at: str | None = None,
+        confidence: float | None = None,
+        method: Method | str = Method.DECLARED,
+        prov: Provenance | None = None,
+    ) -> str:
         rec = NodeRecord.of(model, prov or self.prov(at, confidence, method))
         self.add_node_record(rec)
         return rec.id
@@ -200,8 +210,15 @@ class IngestContext:
         self.nodes[rec.id] = combine_nodes(old, rec) if old else rec
         self._row_emitted = True
 
-    def edge(self, model: EdgeModel, *, at: str | None = None, confidence: float | None = None,
-             method: Method | str = Method.DECLARED, prov: Provenance | None = None) -> str:
+    def edge(
+        self,
+        model: EdgeModel,
+        *,
+        at: str | None = None,
+        confidence: float | None = None,
+        method: Method | str = Method.DECLARED,
+        prov: Provenance | None = None,
+    ) -> str:
         rec = EdgeRecord.of(model, prov or self.prov(at, confidence, method))
         old = self.edges.get(rec.id)
         self.edges[rec.id] = combine_edges(old, rec) if old else rec

@@ -36,11 +36,17 @@ def load_manifest(path: Path) -> list[ManifestDataset]:
         raise ConfigError(f"cannot read the data manifest {path}: {exc}") from None
     out = []
     for entry in data.get("dataset", []):
-        out.append(ManifestDataset(
-            dataset=entry["dataset"], source=entry["source"], licence_class=entry["licence_class"],
-            publisher=entry.get("publisher", ""), licence=entry.get("licence", ""), origin=entry.get("origin", ""),
-            files=tuple((f["path"], f["sha256"]) for f in entry["file"]),
-        ))
+        out.append(
+            ManifestDataset(
+                dataset=entry["dataset"],
+                source=entry["source"],
+                licence_class=entry["licence_class"],
+                publisher=entry.get("publisher", ""),
+                licence=entry.get("licence", ""),
+                origin=entry.get("origin", ""),
+                files=tuple((f["path"], f["sha256"]) for f in entry["file"]),
+            )
+        )
     return out
 
 
@@ -61,13 +67,22 @@ def resolve_files(entry: ManifestDataset, settings: Settings) -> list[Path] | No
             return None
         actual = sha256_file(path)
         if actual != digest:
-            raise InputFileError(str(path), f"sha256 {actual[:12]}... differs from the manifest's {digest[:12]}...")
+            raise InputFileError(
+                str(path), f"sha256 {actual[:12]}... differs from the manifest's {digest[:12]}..."
+            )
         paths.append(path)
     return paths
 
 
-def load_demo(settings: Settings, store: Any, *, run: Callable, on_report: Callable, console: Any,
-              only: set[str] | None = None) -> list[Any]:
+def load_demo(
+    settings: Settings,
+    store: Any,
+    *,
+    run: Callable,
+    on_report: Callable,
+    console: Any,
+    only: set[str] | None = None,
+) -> list[Any]:
     """Ingest every available dataset of the manifest in order; return the reports."""
     from tierwatch.ingest.runner import available_sources
 
@@ -81,11 +96,21 @@ def load_demo(settings: Settings, store: Any, *, run: Callable, on_report: Calla
             continue
         paths = resolve_files(entry, settings)
         if paths is None:
-            console.print(f"[dim]- {entry.dataset}: restricted, no real-data directory configured "
-                          "(TIERWATCH_REAL_DATA_DIR), skipped[/]")
+            console.print(
+                f"[dim]- {entry.dataset}: restricted, no real-data directory configured "
+                "(TIERWATCH_REAL_DATA_DIR), skipped[/]"
+            )
             continue
-        report = run(entry.source, paths, store, dataset=entry.dataset, publisher=entry.publisher,
-                     licence=entry.licence, licence_class=entry.licence_class, origin=entry.origin)
+        report = run(
+            entry.source,
+            paths,
+            store,
+            dataset=entry.dataset,
+            publisher=entry.publisher,
+            licence=entry.licence,
+            licence_class=entry.licence_class,
+            origin=entry.origin,
+        )
         on_report(report)
         reports.append(report)
     return reports

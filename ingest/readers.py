@@ -72,7 +72,7 @@ def read_csv(path: Path) -> tuple[list[str], Iterator[dict[str, str]]]:
                     values = values + [""] * (len(header) - len(values))
                 row = dict(zip(header, values, strict=False))
                 if len(values) > len(header):
-                    row["__extra__"] = "|".join(values[len(header):])
+                    row["__extra__"] = "|".join(values[len(header) :])
                 yield row
 
     return header, rows()

@@ -53,8 +53,11 @@ def country_code(value: str | None) -> str | None:
         return _country_overrides()[key]
     raw = value.strip()
     if len(raw) in (2, 3) and raw.isalpha():
-        found = pycountry.countries.get(alpha_2=raw.upper()) if len(raw) == 2 else pycountry.countries.get(
-            alpha_3=raw.upper())
+        found = (
+            pycountry.countries.get(alpha_2=raw.upper())
+            if len(raw) == 2
+            else pycountry.countries.get(alpha_3=raw.upper())
+        )
         if found:
             return str(found.alpha_2)
     for attr in ("name", "official_name", "common_name"):
@@ -92,8 +95,14 @@ class Reference:
         self._done: set[str] = set()
 
     def _prov(self, dataset: str, version: str, locator: str) -> Provenance:
-        return Provenance(dataset=dataset, version=version, file=dataset, locator=locator,
-                          confidence=1.0, method=Method.DECLARED.value)
+        return Provenance(
+            dataset=dataset,
+            version=version,
+            file=dataset,
+            locator=locator,
+            confidence=1.0,
+            method=Method.DECLARED.value,
+        )
 
     def country(self, value: str | None) -> str | None:
         """Country node id for a name or code (the node is added to the run), or None."""
@@ -106,9 +115,14 @@ class Reference:
             if found is None:  # user-assigned codes such as XK (Kosovo)
                 model = Country(id=nid, name=value, iso2=code)
             else:
-                model = Country(id=nid, name=getattr(found, "common_name", None) or found.name, iso2=code,
-                                iso3=found.alpha_3, numeric=found.numeric,
-                                aliases=[found.name, getattr(found, "official_name", found.name)])
+                model = Country(
+                    id=nid,
+                    name=getattr(found, "common_name", None) or found.name,
+                    iso2=code,
+                    iso3=found.alpha_3,
+                    numeric=found.numeric,
+                    aliases=[found.name, getattr(found, "official_name", found.name)],
+                )
             self._add(NodeRecord.of(model, self._prov(ISO_DATASET, self._iso_version, f"3166-1/{code}")))
             self._done.add(nid)
         return nid
@@ -138,9 +152,16 @@ class Reference:
             parents = commodity_parents(cid)
             for parent in parents:
                 self.commodity(parent.removeprefix("commodity:"))
-            model = Commodity(id=cid, name=key, kind=entry.get("kind"), parents=parents,
-                              aliases=[n for n in entry.get("names", []) if len(n) > 2])
-            self._add(NodeRecord.of(model, self._prov(VOCAB_DATASET, self._vocab_version, f"commodities/{key}")))
+            model = Commodity(
+                id=cid,
+                name=key,
+                kind=entry.get("kind"),
+                parents=parents,
+                aliases=[n for n in entry.get("names", []) if len(n) > 2],
+            )
+            self._add(
+                NodeRecord.of(model, self._prov(VOCAB_DATASET, self._vocab_version, f"commodities/{key}"))
+            )
             self._done.add(cid)
         return cid
 

@@ -105,14 +105,23 @@ class Resolver:
         self.new_orgs.setdefault(nid, canonical)
         return nid, canonical
 
-    def org_model(self, name: str, *, brand: bool = False, identifiers: list[str] | tuple[str, ...] = (),
-                  country: str | None = None, **extra) -> NodeModel:
+    def org_model(
+        self,
+        name: str,
+        *,
+        brand: bool = False,
+        identifiers: list[str] | tuple[str, ...] = (),
+        country: str | None = None,
+        **extra,
+    ) -> NodeModel:
         """A Company (or Brand) model for a name, resolved, with the source's spelling as an alias."""
         nid, canonical = self.org(name, identifiers)
         is_brand = brand or normalise_name(canonical) in self.aliases.brands
         cls = Brand if is_brand else Company
         aliases = [name] if name != canonical else []
-        return cls(id=nid, name=canonical, aliases=aliases, identifiers=list(identifiers), country=country, **extra)
+        return cls(
+            id=nid, name=canonical, aliases=aliases, identifiers=list(identifiers), country=country, **extra
+        )
 
     def _emit_parent_links(self, canonical: str) -> None:
         key = normalise_name(canonical)
@@ -128,13 +137,20 @@ class Resolver:
                 cls = Brand if normalise_name(nm) in self.aliases.brands else Company
                 self._add_node(NodeRecord.of(cls(id=nid, name=nm), self._prov(loc)))
             share = entry.get("share")
-            model = Owns(src=pid, dst=cid, relation=entry.get("relation", "parent"),
-                         share=float(share) if share is not None else None, note=entry.get("note"))
+            model = Owns(
+                src=pid,
+                dst=cid,
+                relation=entry.get("relation", "parent"),
+                share=float(share) if share is not None else None,
+                note=entry.get("note"),
+            )
             self._add_edge(EdgeRecord.of(model, self._prov(loc)))
 
     def _parent_pairs(self) -> set[frozenset[str]]:
         """Parent and child named in the aliases file are related, not the same: never candidates."""
-        return {frozenset({normalise_name(e["parent"]), normalise_name(e["child"])}) for e in self.aliases.parents}
+        return {
+            frozenset({normalise_name(e["parent"]), normalise_name(e["child"])}) for e in self.aliases.parents
+        }
 
     def candidates(self, known: dict[str, str]) -> list[tuple[SameAsCandidate, float]]:
         """Scored same-entity candidates between this run's new organisations and all known ones."""
@@ -162,7 +178,12 @@ class Resolver:
                     continue
                 decision = self.aliases.decisions.get(frozenset({nid, other_id}), "open")
                 a, b = sorted((nid, other_id))
-                model = SameAsCandidate(src=a, dst=b, score=round(score / 100, 3), review=decision,
-                                        evidence=f"names '{norm}' and '{other_norm}' (token set ratio {score:.0f})")
+                model = SameAsCandidate(
+                    src=a,
+                    dst=b,
+                    score=round(score / 100, 3),
+                    review=decision,
+                    evidence=f"names '{norm}' and '{other_norm}' (token set ratio {score:.0f})",
+                )
                 out.append((model, round(score / 100, 3)))
         return out

@@ -90,7 +90,8 @@ def recognise_files(pipeline: Pipeline, paths: list[Path]) -> list[tuple[Path, s
         role = pipeline.recognise(path)
         if role is None:
             raise InputFileError(
-                str(path), f"does not fit source '{pipeline.spec.source}': expected {pipeline.expected_roles()}"
+                str(path),
+                f"does not fit source '{pipeline.spec.source}': expected {pipeline.expected_roles()}",
             )
         files.append((path, role))
     return files
@@ -162,12 +163,26 @@ def run_ingest(
     report_path = write_quarantine(settings, info.dataset, ctx)
     s = writer.stats
     return IngestReport(
-        source=source, dataset=info.dataset, version=version, files=list(info.files), counts=ctx.counts,
-        nodes=len(ctx.nodes), edges=len(ctx.edges), nodes_created=s.nodes_created,
-        nodes_updated=s.nodes_updated, nodes_unchanged=s.nodes_unchanged, edges_created=s.edges_created,
-        edges_updated=s.edges_updated, edges_unchanged=s.edges_unchanged, retired=s.retired,
-        quarantined=len(ctx.quarantine), unmapped=ctx.unmapped_columns(), quarantine_report=report_path,
-        skip_reasons=ctx.skip_reasons, notes=ctx.notes, expected=spec.expected,
+        source=source,
+        dataset=info.dataset,
+        version=version,
+        files=list(info.files),
+        counts=ctx.counts,
+        nodes=len(ctx.nodes),
+        edges=len(ctx.edges),
+        nodes_created=s.nodes_created,
+        nodes_updated=s.nodes_updated,
+        nodes_unchanged=s.nodes_unchanged,
+        edges_created=s.edges_created,
+        edges_updated=s.edges_updated,
+        edges_unchanged=s.edges_unchanged,
+        retired=s.retired,
+        quarantined=len(ctx.quarantine),
+        unmapped=ctx.unmapped_columns(),
+        quarantine_report=report_path,
+        skip_reasons=ctx.skip_reasons,
+        notes=ctx.notes,
+        expected=spec.expected,
     )
 
 
@@ -183,11 +198,14 @@ def _edge_adder(ctx: IngestContext):
 
 def _add_candidates(ctx: IngestContext, store: GraphStore) -> None:
     known = {n["id"]: n.get("name", "") for n in store.iter_nodes(types=("Company", "Brand"))}
-    known.update({r.id: r.props.get("name", "") for r in ctx.nodes.values() if r.type in ("Company", "Brand")})
+    known.update(
+        {r.id: r.props.get("name", "") for r in ctx.nodes.values() if r.type in ("Company", "Brand")}
+    )
     for model, score in ctx.resolver.candidates(known):
         if model.src in known and model.dst in known:
-            ctx.edge(model, at=f"candidate {model.src} ~ {model.dst}", confidence=score,
-                     method=Method.NAME_MATCH)
+            ctx.edge(
+                model, at=f"candidate {model.src} ~ {model.dst}", confidence=score, method=Method.NAME_MATCH
+            )
 
 
 def _source_record(store: GraphStore, ctx: IngestContext, info: DatasetInfo, spec: SourceSpec) -> NodeRecord:
@@ -197,16 +215,34 @@ def _source_record(store: GraphStore, ctx: IngestContext, info: DatasetInfo, spe
     counts = ctx.counts.values()
     unmapped = sorted({f"{f}:{c}" for f, cols in ctx.unmapped_columns().items() for c in cols})
     model = Source(
-        id=nid, name=spec.title, dataset=info.dataset, source=spec.source, publisher=info.publisher,
-        licence=info.licence, licence_class=info.licence_class, files=sorted(info.files), sha256=info.version,
-        origin=info.origin, ingested_at=ingested_at or datetime.now(UTC).isoformat(timespec="seconds"),
-        rows_read=sum(c.read for c in counts), rows_written=sum(c.written for c in counts),
+        id=nid,
+        name=spec.title,
+        dataset=info.dataset,
+        source=spec.source,
+        publisher=info.publisher,
+        licence=info.licence,
+        licence_class=info.licence_class,
+        files=sorted(info.files),
+        sha256=info.version,
+        origin=info.origin,
+        ingested_at=ingested_at or datetime.now(UTC).isoformat(timespec="seconds"),
+        rows_read=sum(c.read for c in counts),
+        rows_written=sum(c.written for c in counts),
         rows_quarantined=sum(c.quarantined for c in counts),
-        rows_duplicate=sum(c.duplicate for c in counts), unmapped_columns=unmapped,
-        note="file sha256: " + ", ".join(sorted(f"{n}={h}" for n, h in zip(info.files, info.file_hashes, strict=True))),
+        rows_duplicate=sum(c.duplicate for c in counts),
+        unmapped_columns=unmapped,
+        note="file sha256: "
+        + ", ".join(sorted(f"{n}={h}" for n, h in zip(info.files, info.file_hashes, strict=True))),
     )
-    prov = Provenance(info.dataset, info.version, ",".join(info.files), "file", 1.0, Method.DECLARED.value,
-                      info.licence_class)
+    prov = Provenance(
+        info.dataset,
+        info.version,
+        ",".join(info.files),
+        "file",
+        1.0,
+        Method.DECLARED.value,
+        info.licence_class,
+    )
     return NodeRecord.of(model, prov)
 
 

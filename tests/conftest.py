@@ -45,8 +45,10 @@ def _real_dir() -> Path | None:
 def real_data() -> Path:
     path = _real_dir()
     if path is None or not path.is_dir():
-        reason = ("real-data directory not configured (TIERWATCH_REAL_DATA_DIR); restricted files "
-                  "(RMI lists, CMRTs, IPIS, ...) are never committed")
+        reason = (
+            "real-data directory not configured (TIERWATCH_REAL_DATA_DIR); restricted files "
+            "(RMI lists, CMRTs, IPIS, ...) are never committed"
+        )
         if CI:
             pytest.fail(f"CI=true but {reason}")
         pytest.skip(reason)

@@ -91,7 +91,9 @@ def test_apple_to_jx_to_smelters_to_drc_origins_to_ilab_ore_findings(graph):
             assert findings, f"ILAB has a finding on a form of {metal} from DR Congo"
             # never DR Congo's copper or gold for a tantalum or tungsten smelter
             assert all(f["scope_commodity"] in forms for f in findings)
-            drc_hits.append((smelter_id, metal, origin.get("origin_code"), sorted(f["category"] for f in findings)))
+            drc_hits.append(
+                (smelter_id, metal, origin.get("origin_code"), sorted(f["category"] for f in findings))
+            )
     metals = {m for _, m, _, _ in drc_hits}
     assert {"commodity:tantalum", "commodity:tungsten"} <= metals, drc_hits
     assert {"CC"} <= {code for _, _, code, _ in drc_hits}

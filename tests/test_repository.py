@@ -8,7 +8,6 @@ import tomllib
 from pathlib import Path
 
 import yaml
-
 from tierwatch.graph.settings import REPO_ROOT
 
 

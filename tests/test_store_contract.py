@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tierwatch.graph.dump import canonical_dump, canonical_hash
 from tierwatch.graph.errors import IngestError, StoreLockedError
 from tierwatch.graph.nx_store import NetworkXStore

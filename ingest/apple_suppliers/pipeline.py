@@ -74,14 +74,31 @@ class ApplePipeline(Pipeline):
             year = int(year_text)
             company = ctx.resolver.org_model(name)
             ctx.node(company)
-            ctx.edge(Supplies(src=company.id, dst=brand.id, years=[year], status="declared",
-                              granularity="entity", evidence=f"Apple supplier list {year}"))
+            ctx.edge(
+                Supplies(
+                    src=company.id,
+                    dst=brand.id,
+                    years=[year],
+                    status="declared",
+                    granularity="entity",
+                    evidence=f"Apple supplier list {year}",
+                )
+            )
             place = " ".join(row["supplier_address"].split())
             code = country.removeprefix("country:")
             fid = f"apple:facility:{slug(company.name or name)}:{code}:{slug(place) if place else 'unknown'}"
             region = region_code(code, place) if place else None
-            ctx.node(Facility(id=fid, name=f"{company.name} ({place or row['country']})", kind="supplier facility",
-                              address=place or None, country=code, region=region, years=[year]))
+            ctx.node(
+                Facility(
+                    id=fid,
+                    name=f"{company.name} ({place or row['country']})",
+                    kind="supplier facility",
+                    address=place or None,
+                    country=code,
+                    region=region,
+                    years=[year],
+                )
+            )
             ctx.edge(Operates(src=company.id, dst=fid))
             ctx.edge(LocatedIn(src=fid, dst=country))
             if region and ctx.ref.region(region):

@@ -10,8 +10,12 @@ from rich.console import Console
 
 from tierwatch.graph.errors import TierwatchError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="tierwatch: a supply-chain risk knowledge graph from public buyers down to mines.")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    help="tierwatch: a supply-chain risk knowledge graph from public buyers down to mines.",
+)
 err = Console(stderr=True)
 
 
@@ -43,6 +47,8 @@ def main() -> None:
         if isinstance(exc, click.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (set TIERWATCH_DEBUG=1 for details)",
-                  highlight=False)
+        err.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (set TIERWATCH_DEBUG=1 for details)",
+            highlight=False,
+        )
         sys.exit(2)

@@ -28,8 +28,10 @@ def candidates(
     graph = open_store(settings, store)
     try:
         edges = [e for e in graph.iter_edges(types=("SAME_AS_CANDIDATE",))]
-        names = {n["id"]: n.get("name", "") for n in graph.get_nodes(
-            sorted({e["src"] for e in edges} | {e["dst"] for e in edges})).values()}
+        names = {
+            n["id"]: n.get("name", "")
+            for n in graph.get_nodes(sorted({e["src"] for e in edges} | {e["dst"] for e in edges})).values()
+        }
     finally:
         graph.close()
     if action == "list":
@@ -38,8 +40,13 @@ def candidates(
             table.add_column(col, overflow="fold")
         for e in sorted(edges, key=lambda e: (-e["score"], e["id"])):
             if e["score"] >= min_score:
-                table.add_row(f"{e['score']:.2f}", f"{e['src']}\n{names.get(e['src'], '')}",
-                              f"{e['dst']}\n{names.get(e['dst'], '')}", e.get("review", "open"), e["evidence"])
+                table.add_row(
+                    f"{e['score']:.2f}",
+                    f"{e['src']}\n{names.get(e['src'], '')}",
+                    f"{e['dst']}\n{names.get(e['dst'], '')}",
+                    e.get("review", "open"),
+                    e["evidence"],
+                )
         out.print(table)
         return
     if action not in ("confirm", "reject") or not a or not b:
@@ -50,8 +57,10 @@ def candidates(
     decision = "confirmed" if action == "confirm" else "rejected"
     lines = ["", "[[candidate]]", f'a = "{min(pair)}"', f'b = "{max(pair)}"', f'decision = "{decision}"']
     if decision == "confirmed":
-        lines.append(f'# confirmed: add a [[rename]] entry mapping "{names.get(max(pair), "")}" to '
-                     f'"{names.get(min(pair), "")}" to merge them at the next ingest')
+        lines.append(
+            f'# confirmed: add a [[rename]] entry mapping "{names.get(max(pair), "")}" to '
+            f'"{names.get(min(pair), "")}" to merge them at the next ingest'
+        )
     if note:
         lines.append(f"note = {note!r}".replace("'", '"'))
     with settings.aliases_file.open("a", encoding="utf-8") as fh:

@@ -30,8 +30,14 @@ def register(app: typer.Typer) -> None:
 
 
 def progress_bar() -> Progress:
-    return Progress(TextColumn("  writing {task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    return Progress(
+        TextColumn("  writing {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
 
 
 def run_with_progress(source: str, paths: list[Path], store, **options) -> IngestReport:
@@ -50,16 +56,22 @@ def run_with_progress(source: str, paths: list[Path], store, **options) -> Inges
 
 
 def print_report(report: IngestReport) -> None:
-    table = Table(title=f"{report.source} -> dataset {report.dataset} (version {report.version})", title_justify="left")
+    table = Table(
+        title=f"{report.source} -> dataset {report.dataset} (version {report.version})", title_justify="left"
+    )
     for col in ("file", "rows read", "written", "quarantined", "duplicate", "skipped"):
         table.add_column(col, justify="left" if col == "file" else "right")
     for file, c in report.counts.items():
         table.add_row(file, str(c.read), str(c.written), str(c.quarantined), str(c.duplicate), str(c.skipped))
     out.print(table)
-    out.print(f"  entities: {report.nodes} ({report.nodes_created} new, {report.nodes_updated} updated, "
-              f"{report.nodes_unchanged} unchanged)")
-    out.print(f"  links:    {report.edges} ({report.edges_created} new, {report.edges_updated} updated, "
-              f"{report.edges_unchanged} unchanged)")
+    out.print(
+        f"  entities: {report.nodes} ({report.nodes_created} new, {report.nodes_updated} updated, "
+        f"{report.nodes_unchanged} unchanged)"
+    )
+    out.print(
+        f"  links:    {report.edges} ({report.edges_created} new, {report.edges_updated} updated, "
+        f"{report.edges_unchanged} unchanged)"
+    )
     if report.retired:
         out.print(f"  retired:  {report.retired} facts of an older version no longer in this one (end-dated)")
     for reason, n in sorted(report.skip_reasons.items()):
@@ -92,8 +104,16 @@ def ingest(
     settings = get_settings()
     graph = open_store(settings, store)
     try:
-        report = run_with_progress(source, paths, graph, dataset=dataset, publisher=publisher, licence=licence,
-                                   licence_class=licence_class, origin=origin)
+        report = run_with_progress(
+            source,
+            paths,
+            graph,
+            dataset=dataset,
+            publisher=publisher,
+            licence=licence,
+            licence_class=licence_class,
+            origin=origin,
+        )
     finally:
         graph.close()
     print_report(report)
@@ -152,8 +172,19 @@ def source_counts(graph) -> dict[str, dict]:
             result.setdefault(ds, {"nodes": 0, "edges": 0})["edges"] += 1
     for node in graph.iter_nodes(types=("Source",)):
         entry = result.setdefault(node["dataset"], {"nodes": 0, "edges": 0})
-        for key in ("publisher", "licence", "licence_class", "sha256", "ingested_at", "rows_read", "rows_written",
-                    "rows_quarantined", "rows_duplicate", "files", "origin"):
+        for key in (
+            "publisher",
+            "licence",
+            "licence_class",
+            "sha256",
+            "ingested_at",
+            "rows_read",
+            "rows_written",
+            "rows_quarantined",
+            "rows_duplicate",
+            "files",
+            "origin",
+        ):
             if key in node:
                 entry[key] = node[key]
     return dict(sorted(result.items()))
@@ -168,8 +199,13 @@ def stats(store: StoreOpt = None, as_json: Annotated[bool, typer.Option("--json"
     finally:
         graph.close()
     if as_json:
-        print(json.dumps({"nodes": counts["nodes"], "edges": counts["edges"], "sources": per_source},
-                         indent=2, sort_keys=True))
+        print(
+            json.dumps(
+                {"nodes": counts["nodes"], "edges": counts["edges"], "sources": per_source},
+                indent=2,
+                sort_keys=True,
+            )
+        )
     else:
         _print_stats(counts, per_source)
 
@@ -183,15 +219,47 @@ def sources(store: StoreOpt = None, as_json: Annotated[bool, typer.Option("--jso
         graph.close()
     rows.sort(key=lambda n: n["dataset"])
     if as_json:
-        keep = ("dataset", "source", "publisher", "licence", "licence_class", "sha256", "ingested_at", "files",
-                "origin", "rows_read", "rows_written", "rows_quarantined", "rows_duplicate", "unmapped_columns")
+        keep = (
+            "dataset",
+            "source",
+            "publisher",
+            "licence",
+            "licence_class",
+            "sha256",
+            "ingested_at",
+            "files",
+            "origin",
+            "rows_read",
+            "rows_written",
+            "rows_quarantined",
+            "rows_duplicate",
+            "unmapped_columns",
+        )
         print(json.dumps([{k: n.get(k) for k in keep} for n in rows], indent=2))
         return
     table = Table(title="datasets", title_justify="left")
-    for col in ("dataset", "publisher", "licence", "class", "sha256", "ingested at", "read", "written", "quar."):
+    for col in (
+        "dataset",
+        "publisher",
+        "licence",
+        "class",
+        "sha256",
+        "ingested at",
+        "read",
+        "written",
+        "quar.",
+    ):
         table.add_column(col, overflow="fold")
     for n in rows:
-        table.add_row(n["dataset"], n.get("publisher", ""), n.get("licence", ""), n.get("licence_class", ""),
-                      n.get("sha256", ""), n.get("ingested_at", ""), str(n.get("rows_read", 0)),
-                      str(n.get("rows_written", 0)), str(n.get("rows_quarantined", 0)))
+        table.add_row(
+            n["dataset"],
+            n.get("publisher", ""),
+            n.get("licence", ""),
+            n.get("licence_class", ""),
+            n.get("sha256", ""),
+            n.get("ingested_at", ""),
+            str(n.get("rows_read", 0)),
+            str(n.get("rows_written", 0)),
+            str(n.get("rows_quarantined", 0)),
+        )
     out.print(table)
