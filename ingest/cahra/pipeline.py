@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tierwatch.graph.errors import InputFileError
-from tierwatch.graph.schema import Access, Concerns, LicenceClass, LocatedIn, Method, RiskFinding
+from tierwatch.graph.schema import Access, Concerns, LocatedIn, Method, RiskFinding
 from tierwatch.ingest.cahra.regions import place_region
 from tierwatch.ingest.framework import IngestContext, Pipeline
 from tierwatch.ingest.readers import json_head
@@ -249,7 +249,7 @@ class CahraPipeline(Pipeline):
         list_name = self.spec.raw.get("list_name", self.spec.title)
         fid = f"cahra:finding:{info['date']}:{region or iso2}"
         severity = next((f for f in ("conflict-affected", "high-risk") if f in flags), None)
-        access = Access.RESTRICTED if ctx.info.licence_class == LicenceClass.RESTRICTED else Access.PUBLIC
+        access = Access.PUBLIC  # published lists: redistribution limits travel as the licence class
         ctx.node(
             RiskFinding(
                 id=fid,

@@ -30,7 +30,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from tierwatch.graph.errors import InputFileError
 from tierwatch.graph.names import fold
-from tierwatch.graph.schema import About, Access, Concerns, LicenceClass, RiskCategory, RiskFinding
+from tierwatch.graph.schema import About, Access, Concerns, RiskCategory, RiskFinding
 from tierwatch.ingest.framework import IngestContext, Pipeline
 from tierwatch.ingest.ilab_goods.edition import edition_year
 from tierwatch.ingest.readers import xml_root
@@ -198,7 +198,7 @@ class IlabGoodsPipeline(Pipeline):
         if extra.get("note"):
             evidence += f"; {extra['note']}"
         fid = f"ilab:finding:{year}:{code}:{good_slug(base['good'])}:{suffix}{category}"
-        access = Access.RESTRICTED if ctx.info.licence_class == LicenceClass.RESTRICTED else Access.PUBLIC
+        access = Access.PUBLIC  # published lists: redistribution limits travel as the licence class
         ctx.node(
             RiskFinding(
                 id=fid,

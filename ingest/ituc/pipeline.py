@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pycountry
 from tierwatch.graph.names import fold
-from tierwatch.graph.schema import Access, Concerns, Indicator, LicenceClass, Measures, RiskFinding
+from tierwatch.graph.schema import Access, Concerns, Indicator, Measures, RiskFinding
 from tierwatch.ingest.framework import IngestContext, Pipeline
 from tierwatch.ingest.ilab_goods.edition import edition_year
 from tierwatch.ingest.readers import csv_header, read_csv
@@ -154,7 +154,7 @@ class ItucPipeline(Pipeline):
         evidence = f"{list_name} {year}: {place} rated {rating} ({label})"
         if note:
             evidence += f"; {note}"
-        access = Access.RESTRICTED if ctx.info.licence_class == LicenceClass.RESTRICTED else Access.PUBLIC
+        access = Access.PUBLIC  # published lists: redistribution limits travel as the licence class
         ctx.node(
             RiskFinding(
                 id=fid,

@@ -68,7 +68,7 @@ def test_ituc_2026_five_plus_stays_five_plus(ingest, store, real_data):
     findings = list(store.iter_nodes(types=["RiskFinding"]))
     assert len(findings) == sum(1 for r in rows if r["Rating"] in ("4", "5", "5+"))
     assert {f["severity"] for f in findings} == {"4", "5", "5+"}
-    assert all(f["access"] == "restricted" for f in findings)
+    assert all(f["access"] == "public" and f["licence_class"] == "restricted" for f in findings)
     ones = [r for r in rows if r["Rating"] == "1"]
     assert ones and not any(f["scope_country"] == ones[0]["Country_Code"] for f in findings)
 
