@@ -8,7 +8,9 @@ it was. Unchanged elements are not written at all, so re-running an ingest chang
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from tierwatch.graph.errors import SchemaError
@@ -44,6 +46,19 @@ class WriteStats:
         )
 
 
+CANDIDATE_EDGE_TYPES = frozenset({"SAME_AS_CANDIDATE", "OWNERSHIP_CANDIDATE"})
+
+
+def _rediscovered_candidate(old: Stored, rec: EdgeRecord) -> bool:
+    """A candidate another dataset's run already proposed: the first proposal stands.
+
+    Cross-source candidates are computed against what the store holds, so a later run of an
+    earlier dataset finds pairs that a later dataset already proposed. Adding its provenance would
+    make re-running the demo change the graph; the pair is the same candidate either way.
+    """
+    return rec.type in CANDIDATE_EDGE_TYPES and not {p.dataset for p in rec.prov} & set(old["datasets"])
+
+
 @dataclass
 class GraphWriter:
     store: GraphStore
@@ -53,6 +68,35 @@ class GraphWriter:
     _node_before: dict[str, Stored | None] = field(default_factory=dict)
     _edge_before: dict[str, Stored | None] = field(default_factory=dict)
     _types: dict[str, str] = field(default_factory=dict)
+    _pending: Future[None] | None = None
+    _pool: ThreadPoolExecutor | None = None
+
+    def _submit(self, *calls: tuple[Callable[[Sequence[Stored]], None], Sequence[Stored]]) -> None:
+        """Run a batch's store writes; on a server store, overlap them with merging the next batch.
+
+        One batch is in flight at most: the previous batch's writes finish (and raise, if they
+        failed) before the next batch is handed over.
+        """
+        work = [(fn, rows) for fn, rows in calls if rows]
+        if getattr(self.store, "backend", "") != "neo4j":
+            for fn, rows in work:
+                fn(rows)
+            return
+        self.flush()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tierwatch-writer")
+
+        def run() -> None:
+            for fn, rows in work:
+                fn(rows)
+
+        self._pending = self._pool.submit(run)
+
+    def flush(self) -> None:
+        """Wait for the batch in flight (re-raising its error)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
 
     def write_nodes(self, records: Sequence[NodeRecord]) -> None:
         total = len(records)
@@ -75,11 +119,9 @@ class GraphWriter:
                 else:
                     changed.append(new)
                     self.stats.nodes_updated += 1
-            if created:
-                self.store.create_nodes(created)
-            if changed:
-                self.store.put_nodes(changed)
+            self._submit((self.store.create_nodes, created), (self.store.put_nodes, changed))
             self._report("nodes", min(start + self.batch_size, total), total)
+        self.flush()
 
     def write_edges(self, records: Sequence[EdgeRecord]) -> None:
         total = len(records)
@@ -90,6 +132,9 @@ class GraphWriter:
             created, changed = [], []
             for rec in batch:
                 old = existing.get(rec.id)
+                if old is not None and _rediscovered_candidate(old, rec):
+                    self.stats.edges_unchanged += 1
+                    continue
                 new = merge_edge(old, rec)
                 if old == new:
                     self.stats.edges_unchanged += 1
@@ -101,11 +146,9 @@ class GraphWriter:
                 else:
                     changed.append(new)
                     self.stats.edges_updated += 1
-            if created:
-                self.store.create_edges(created)
-            if changed:
-                self.store.put_edges(changed)
+            self._submit((self.store.create_edges, created), (self.store.put_edges, changed))
             self._report("links", min(start + self.batch_size, total), total)
+        self.flush()
 
     def _check_endpoints(self, batch: Sequence[EdgeRecord]) -> None:
         unknown = sorted({i for r in batch for i in (r.src, r.dst) if i not in self._types})
@@ -144,6 +187,8 @@ class GraphWriter:
 
     def rollback(self) -> None:
         """Undo everything this writer did: delete what it created, restore what it changed."""
+        with contextlib.suppress(Exception):  # the failure being rolled back: undo regardless
+            self.flush()
         created_edges = [i for i, old in self._edge_before.items() if old is None]
         created_nodes = [i for i, old in self._node_before.items() if old is None]
         restored_nodes = [old for old in self._node_before.values() if old is not None]

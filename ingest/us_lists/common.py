@@ -177,6 +177,10 @@ def entity_columns(data: dict[str, Any]) -> list[str]:
     return list(keys)
 
 
+#: Id prefixes of the findings of the US lists (uflpa, cbp-wro, bis-entities).
+LIST_PREFIXES = frozenset({"uflpa", "cbp", "bis"})
+
+
 # -- matching against the graph ----------------------------------------------------------------
 class ListedEntities:
     """Listed names of one run, matched to the store's nodes; offers ownership candidates."""
@@ -224,11 +228,28 @@ class ListedEntities:
     def add(self, node_id: str, name: str) -> None:
         self.listed[node_id] = normalise_name(name)
 
+    def _listed_elsewhere(self) -> dict[str, str]:
+        """Entities other US lists already in the store name (so candidates do not depend on load order)."""
+        store = self.ctx.resolver.store
+        ids = sorted(
+            {
+                e["dst"]
+                for e in store.iter_edges(types=["CONCERNS"])
+                if e["src"].split(":", 1)[0] in LIST_PREFIXES
+                and self.ctx.info.dataset not in e.get("datasets", [])
+            }
+        )
+        return {
+            n["id"]: normalise_name(n["name"])
+            for n in store.get_nodes(ids).values()
+            if n.get("name") and n["type"] in ORG_TYPES
+        }
+
     def ownership_candidates(self, list_name: str) -> int:
         """Emit OWNERSHIP_CANDIDATE edges from listed groups to units whose names they begin."""
         groups: dict[str, list[str]] = {}
-        for nid, key in self.listed.items():
-            if len(key.split()) >= 2:
+        for nid, key in {**self._listed_elsewhere(), **self.listed}.items():
+            if len(key.split()) >= 2 and nid not in groups.get(key, []):
                 groups.setdefault(key, []).append(nid)
         units: dict[str, set[str]] = {}
         self._index()
