@@ -262,6 +262,7 @@ class Source(NodeModel):
     rows_written: int = 0
     rows_quarantined: int = 0
     rows_duplicate: int = 0
+    rows_skipped: int = 0
     unmapped_columns: list[str] = Field(default_factory=list)
 
 

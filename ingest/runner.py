@@ -230,6 +230,7 @@ def _source_record(store: GraphStore, ctx: IngestContext, info: DatasetInfo, spe
         rows_written=sum(c.written for c in counts),
         rows_quarantined=sum(c.quarantined for c in counts),
         rows_duplicate=sum(c.duplicate for c in counts),
+        rows_skipped=sum(c.skipped for c in counts),
         unmapped_columns=unmapped,
         note="file sha256: "
         + ", ".join(sorted(f"{n}={h}" for n, h in zip(info.files, info.file_hashes, strict=True))),

@@ -182,6 +182,7 @@ def source_counts(graph) -> dict[str, dict]:
             "rows_written",
             "rows_quarantined",
             "rows_duplicate",
+            "rows_skipped",
             "files",
             "origin",
         ):
@@ -233,6 +234,7 @@ def sources(store: StoreOpt = None, as_json: Annotated[bool, typer.Option("--jso
             "rows_written",
             "rows_quarantined",
             "rows_duplicate",
+            "rows_skipped",
             "unmapped_columns",
         )
         print(json.dumps([{k: n.get(k) for k in keep} for n in rows], indent=2))
