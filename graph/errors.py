@@ -65,3 +65,9 @@ class QueryError(TierwatchError):
     """A query's parameters are out of bounds (hops, page size, unknown type)."""
 
     http_status = 400
+
+
+class QueryTimeoutError(TierwatchError):
+    """A query ran longer than the configured limit (``TIERWATCH_API_QUERY_TIMEOUT_S``)."""
+
+    http_status = 504

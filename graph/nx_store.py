@@ -33,7 +33,15 @@ class NetworkXStore:
         self._edge_index: dict[str, tuple[str, str]] = {}
         self._ident_index: dict[str, str] | None = None
         self.generation = 0
+        self._sig: tuple[int, int, int] | None = None  # (inode, mtime_ns, size) of the file last read/written
         self._load()
+
+    def _file_sig(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     # -- persistence -------------------------------------------------------------------------
     def _load(self) -> None:
@@ -42,6 +50,7 @@ class NetworkXStore:
         self._ident_index = None
         if not self.path.exists():
             return
+        self._sig = self._file_sig()
         try:
             with self.path.open("rb") as fh:
                 payload = pickle.load(fh)
@@ -66,6 +75,7 @@ class NetworkXStore:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
+        self._sig = self._file_sig()
         dir_fd = os.open(self.directory, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
@@ -74,13 +84,15 @@ class NetworkXStore:
 
     def reload_if_changed(self) -> bool:
         """Re-read the file when another process saved a newer graph. True if it reloaded."""
-        if not self.path.exists():
+        sig = self._file_sig()
+        if sig is None or sig == self._sig:  # saves are atomic renames: same file, same graph
             return False
         try:
             with self.path.open("rb") as fh:
                 payload = pickle.load(fh)
         except Exception:
             return False
+        self._sig = sig
         if payload.get("generation", 0) != self.generation:
             self.graph = payload["graph"]
             self.generation = payload.get("generation", 0)

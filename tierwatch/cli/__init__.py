@@ -20,9 +20,14 @@ err = Console(stderr=True)
 
 
 def _register() -> None:
-    from tierwatch.cli import data_cmds, neo4j_cmd
+    from tierwatch.cli import data_cmds, neo4j_cmd, query_cmds, serve_cmds
 
     data_cmds.register(app)
+    query_cmds.register(app)
+    serve_cmds.register(app)
+    from tierwatch.cli import explore_cmd
+
+    explore_cmd.register(app)
     app.add_typer(neo4j_cmd.app, name="neo4j")
 
 

@@ -1,12 +1,148 @@
-"""Serving commands (API and explorer) arrive with the query API and explorer issues."""
+"""``tierwatch serve`` (the API), ``tierwatch keys`` (API keys), ``serve_all`` (API + explorer, for demo)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
 from rich.console import Console
 
+from tierwatch.graph.errors import ConfigError
+from tierwatch.graph.settings import get_settings
+
 out = Console()
+keys_app = typer.Typer(
+    no_args_is_help=True, help="API keys: stored hashed in the keys file (TIERWATCH_KEYS_FILE)."
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.add_typer(keys_app, name="keys")
+
+
+def _uvicorn(host: str, port: int, store: str | None) -> None:
+    import uvicorn
+
+    from tierwatch.api.app import create_app
+
+    settings = get_settings()
+    if store:
+        settings = settings.model_copy(update={"store": store})
+    app = create_app(settings)
+    out.print(
+        f"tierwatch API on http://{host}:{port} (docs: http://{host}:{port}/docs; store {settings.store})"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=True, server_header=False)
+
+
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="default 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="default 8000")] = None,
+    store: Annotated[str | None, typer.Option("--store", help="networkx (default) or neo4j")] = None,
+) -> None:
+    """Serve the API (interactive docs at /docs, served offline)."""
+    settings = get_settings()
+    _uvicorn(host or settings.api_host, port or settings.api_port, store)
+
+
+def _start_explorer(host: str, port: int, store: str) -> subprocess.Popen | None:
+    """The explorer in a child process: ``tierwatch.explorer.spawn`` (or ``run``) when the explorer
+    provides it, else ``streamlit run explorer/app.py`` with usage statistics off."""
+    settings = get_settings().model_copy(update={"store": store})
+    try:
+        from tierwatch import explorer
+    except ImportError:
+        return None
+    spawn = getattr(explorer, "spawn", None)
+    if callable(spawn):
+        return spawn(host, port, settings)
+    env = {**os.environ, "TIERWATCH_STORE": store}
+    if callable(getattr(explorer, "run", None)):
+        code = f"from tierwatch.explorer import run; run({host!r}, {port})"
+        return subprocess.Popen([sys.executable, "-c", code], env=env)
+    app_file = os.path.join(os.path.dirname(explorer.__file__), "app.py")
+    if not os.path.exists(app_file):
+        out.print("[yellow]the explorer is not installed in this version; serving the API only[/]")
+        return None
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            app_file,
+            "--server.address",
+            host,
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        env=env,
+    )
 
 
 def serve_all(store: str) -> None:
-    out.print("The graph is loaded. The API and explorer are not part of this version yet; "
-              "use `tierwatch stats` and `tierwatch sources` to look at it.")
+    """API on 8000 and explorer on 8501 (settings' ports); Ctrl-C stops both."""
+    settings = get_settings()
+    child = _start_explorer(settings.api_host, settings.explorer_port, store)
+    if child is not None:
+        out.print(f"tierwatch explorer on http://{settings.api_host}:{settings.explorer_port}")
+    try:
+        _uvicorn(settings.api_host, settings.api_port, store)
+    finally:
+        if child is not None and child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+@keys_app.command("add")
+def keys_add(
+    role: Annotated[str, typer.Option("--role", help="analyst or public")],
+    note: Annotated[str, typer.Option("--note", help="who or what the key is for")] = "",
+) -> None:
+    """Create a key for ROLE and print it once (only its salted hash is stored)."""
+    from tierwatch.api.auth import KeyStore, Role
+
+    try:
+        role_ = Role(role)
+    except ValueError:
+        raise ConfigError("--role must be analyst or public") from None
+    settings = get_settings()
+    key = KeyStore(settings.keys_path).add(role_, note)
+    print(key)
+    Console(stderr=True).print(
+        f"a new {role_.value} key, stored hashed in {settings.keys_path}; it is shown only this once"
+    )
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Key ids, roles and notes (never the keys)."""
+    from tierwatch.api.auth import KeyStore
+
+    settings = get_settings()
+    entries = KeyStore(settings.keys_path).list()
+    if not entries:
+        out.print(f"no keys in {settings.keys_path}")
+    for e in entries:
+        out.print(f"{e.id}  {e.role.value:8}  {e.created}  {e.note}", highlight=False)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="the key id (tierwatch keys list)")]) -> None:
+    """Remove a key."""
+    from tierwatch.api.auth import KeyStore
+
+    if not KeyStore(get_settings().keys_path).revoke(key_id):
+        raise ConfigError(f"no key with id {key_id!r}")
+    out.print(f"revoked {key_id}")

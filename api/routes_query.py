@@ -1,0 +1,248 @@
+"""Query routes (v1): search, entity detail, upstream/downstream, exposure, paths, risk scores.
+
+Each route is a thin shell over the query layer (``graph.query``): it turns parameters into the
+layer's filters and page, runs the query within the time limit and returns the layer's model.
+Limits (tiers, page size, k) come from settings and show in the OpenAPI spec.
+"""
+
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import ValidationError
+from tierwatch.api.deps import ServiceDep, SettingsDep, ViewerDep, run_query
+from tierwatch.api.errors import ERROR_RESPONSES, OrjsonResponse
+from tierwatch.graph.errors import QueryError
+from tierwatch.graph.query import models as m
+from tierwatch.graph.query.service import MAX_PAGE, MAX_TIERS, Page, TraversalFilter
+from tierwatch.graph.schema import NODE_TYPES, RiskCategory
+from tierwatch.graph.settings import Settings
+
+EntityId = Annotated[str, Path(min_length=1, max_length=300, description="an entity id, e.g. `org:dell`")]
+NodeType = Annotated[str, Query(pattern="^(" + "|".join(NODE_TYPES) + ")$")]
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _filters(
+    commodity: list[str],
+    country: list[str],
+    types: list[str],
+    min_confidence: float,
+    as_of: str | None,
+    include_candidates: bool,
+) -> TraversalFilter:
+    try:
+        return TraversalFilter(
+            commodities=tuple(commodity),
+            countries=tuple(country),
+            entity_types=tuple(types),
+            min_confidence=min_confidence,
+            as_of=as_of,
+            include_candidates=include_candidates,
+        )
+    except ValidationError as exc:
+        raise QueryError("; ".join(e["msg"] for e in exc.errors())) from None
+
+
+def make_router(settings: Settings) -> APIRouter:
+    max_tiers = max(1, min(settings.api_max_hops, MAX_TIERS))
+    max_page = max(1, min(settings.api_max_page_size, MAX_PAGE))
+    default_page = max(1, min(settings.api_default_page_size, max_page))
+    router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES, default_response_class=OrjsonResponse)
+
+    def page(
+        offset: Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")] = 0,
+        limit: Annotated[
+            int, Query(ge=1, le=max_page, description=f"items per page (<= {max_page})")
+        ] = default_page,
+    ) -> Page:
+        return Page(offset=offset, limit=limit)
+
+    def filters(
+        commodity: Annotated[
+            list[str],
+            Query(
+                max_length=20, description="follow only links in these commodities (or their forms/parents)"
+            ),
+        ] = [],  # noqa: B006
+        country: Annotated[
+            list[str],
+            Query(max_length=50, description="report only entities in these countries (ISO 3166-1 alpha-2)"),
+        ] = [],  # noqa: B006
+        type: Annotated[
+            list[NodeType], Query(max_length=20, description="report only these entity types")
+        ] = [],  # noqa: B006
+        min_confidence: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
+        as_of: Annotated[str | None, Query(pattern=ISO_DATE, description="YYYY-MM-DD")] = None,
+        include_candidates: Annotated[
+            bool, Query(description="follow unconfirmed candidate links, labelled")
+        ] = False,
+    ) -> TraversalFilter:
+        for code in country:
+            if len(code) != 2 or not code.isalpha():
+                raise QueryError("country must be an ISO 3166-1 alpha-2 code")
+        return _filters(commodity, country, type, min_confidence, as_of, include_candidates)
+
+    Tiers = Annotated[int, Query(ge=1, le=max_tiers, description=f"tiers to walk (<= {max_tiers})")]
+    PageDep = Annotated[Page, Depends(page)]
+    FilterDep = Annotated[TraversalFilter, Depends(filters)]
+
+    @router.get(
+        "/search",
+        response_model=m.SearchResult,
+        tags=["query"],
+        summary="Search entities by name, alias, identifier or id",
+    )
+    async def search(
+        service: ServiceDep,
+        viewer: ViewerDep,
+        cfg: SettingsDep,
+        pg: PageDep,
+        q: Annotated[
+            str,
+            Query(min_length=1, max_length=200, description="name, alias, identifier (scheme:value) or id"),
+        ],
+        type: Annotated[list[NodeType], Query(max_length=20)] = [],  # noqa: B006
+        country: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
+    ) -> Any:
+        result = await run_query(
+            cfg, lambda: service.search(q, viewer, types=tuple(type), country=country, page=pg)
+        )
+        return OrjsonResponse(result)
+
+    @router.get(
+        "/entities/{entity_id:path}/upstream",
+        response_model=m.TraversalResult,
+        tags=["query"],
+        summary="Who supplies it, tier by tier",
+    )
+    async def upstream(
+        entity_id: EntityId,
+        service: ServiceDep,
+        viewer: ViewerDep,
+        cfg: SettingsDep,
+        pg: PageDep,
+        flt: FilterDep,
+        tiers: Tiers = 3,
+    ) -> Any:
+        result = await run_query(
+            cfg, lambda: service.upstream(entity_id, viewer, tiers=tiers, filters=flt, page=pg)
+        )
+        return OrjsonResponse(result)
+
+    @router.get(
+        "/entities/{entity_id:path}/downstream",
+        response_model=m.TraversalResult,
+        tags=["query"],
+        summary="Who it supplies, tier by tier",
+    )
+    async def downstream(
+        entity_id: EntityId,
+        service: ServiceDep,
+        viewer: ViewerDep,
+        cfg: SettingsDep,
+        pg: PageDep,
+        flt: FilterDep,
+        tiers: Tiers = 3,
+    ) -> Any:
+        result = await run_query(
+            cfg, lambda: service.downstream(entity_id, viewer, tiers=tiers, filters=flt, page=pg)
+        )
+        return OrjsonResponse(result)
+
+    @router.get(
+        "/entities/{entity_id:path}/exposure",
+        response_model=m.ExposureResult,
+        tags=["query"],
+        summary="Risk a buyer or contract is exposed to, with paths, evidence and coverage",
+    )
+    async def exposure(
+        entity_id: EntityId,
+        service: ServiceDep,
+        viewer: ViewerDep,
+        cfg: SettingsDep,
+        flt: FilterDep,
+        tiers: Tiers = min(6, max_tiers),
+        category: Annotated[
+            list[str], Query(max_length=20, description="only these risk categories (default: all)")
+        ] = [],  # noqa: B006
+        hits_per_category: Annotated[int, Query(ge=1, le=max_page)] = 20,
+    ) -> Any:
+        result = await run_query(
+            cfg,
+            lambda: service.exposure(
+                entity_id,
+                viewer,
+                tiers=tiers,
+                filters=flt,
+                categories=tuple(category),
+                hits_per_category=hits_per_category,
+            ),
+        )
+        return OrjsonResponse(result)
+
+    @router.get(
+        "/entities/{entity_id:path}/risk",
+        response_model=m.RiskScore,
+        tags=["risk"],
+        summary="Own and inherited risk score of an entity, explained down to evidence",
+    )
+    async def risk(entity_id: EntityId, service: ServiceDep, viewer: ViewerDep, cfg: SettingsDep) -> Any:
+        return OrjsonResponse(await run_query(cfg, lambda: service.risk(entity_id, viewer)))
+
+    @router.get(
+        "/entities/{entity_id:path}",
+        response_model=m.EntityDetail,
+        tags=["query"],
+        summary="An entity: properties, identifiers, aliases, provenance, findings",
+    )
+    async def entity(entity_id: EntityId, service: ServiceDep, viewer: ViewerDep, cfg: SettingsDep) -> Any:
+        return OrjsonResponse(await run_query(cfg, lambda: service.entity(entity_id, viewer)))
+
+    @router.get(
+        "/paths",
+        response_model=m.PathsResult,
+        tags=["query"],
+        summary="The k cheapest chain paths between two entities",
+    )
+    async def paths(
+        service: ServiceDep,
+        viewer: ViewerDep,
+        cfg: SettingsDep,
+        flt: FilterDep,
+        src: Annotated[str, Query(min_length=1, max_length=300)],
+        dst: Annotated[str, Query(min_length=1, max_length=300)],
+        k: Annotated[int, Query(ge=1, le=settings.api_max_paths)] = 3,
+        max_hops: Annotated[int, Query(ge=1, le=max_tiers)] = min(6, max_tiers),
+    ) -> Any:
+        result = await run_query(
+            cfg, lambda: service.paths(src, dst, viewer, k=k, max_hops=max_hops, filters=flt)
+        )
+        return OrjsonResponse(result)
+
+    @router.get(
+        "/risk",
+        response_model=m.RiskRanking,
+        tags=["risk"],
+        summary="Entities ranked by propagated risk score",
+    )
+    async def risk_ranking(
+        service: ServiceDep,
+        viewer: ViewerDep,
+        cfg: SettingsDep,
+        pg: PageDep,
+        type: Annotated[list[NodeType], Query(max_length=20)] = [],  # noqa: B006
+    ) -> Any:
+        result = await run_query(cfg, lambda: service.risk_ranking(viewer, types=tuple(type), page=pg))
+        return OrjsonResponse(result)
+
+    @router.get(
+        "/risk-categories",
+        response_model=list[str],
+        tags=["risk"],
+        summary="The risk categories of the schema (the data may bring others)",
+    )
+    async def risk_categories() -> Any:
+        return OrjsonResponse([c.value for c in RiskCategory])
+
+    return router

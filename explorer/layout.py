@@ -1,0 +1,227 @@
+"""Server-side layout of a neighbourhood: tier rings (radial tree) or layers (supply-chain tiers).
+
+Both are deterministic and O(n log n), so a 1,000-node neighbourhood lays out in milliseconds and
+the browser draws fixed positions (no physics). The payload is compact: nodes as short arrays,
+edges as index pairs, coordinates rounded to integers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tierwatch.explorer.style import RISK_COLOURS, TYPE_SHAPES, TYPE_TIER, primary_risk
+
+RING_GAP = 220.0
+LAYER_GAP = 260.0
+ROW_GAP = 26.0
+
+
+@dataclass
+class ViewNode:
+    id: str
+    type: str
+    label: str
+    risks: list[str] = field(default_factory=list)
+    depth: int = 0
+    more: int = 0  # for an "and N more" handle: how many are behind it
+    parent: str | None = None  # the node it was reached from (tree layout)
+
+
+@dataclass
+class ViewEdge:
+    src: str
+    dst: str
+    type: str
+    dashed: bool = False  # candidates, inferred links
+
+
+def _bfs_tree(
+    focus: Sequence[str], nodes: dict[str, ViewNode], edges: Iterable[ViewEdge]
+) -> dict[str, list[str]]:
+    """Children of each node in a BFS tree from the focus nodes (parents given by ViewNode.parent win)."""
+    adj: dict[str, list[str]] = defaultdict(list)
+    for e in edges:
+        if e.src in nodes and e.dst in nodes:
+            adj[e.src].append(e.dst)
+            adj[e.dst].append(e.src)
+    children: dict[str, list[str]] = defaultdict(list)
+    seen = set(focus)
+    queue = deque(focus)
+    for f in focus:
+        nodes[f].depth = 0
+    # explicit parents ("more" handles) first so they sit beside the node they belong to
+    while queue:
+        cur = queue.popleft()
+        for nxt in sorted(adj[cur], key=lambda i: (TYPE_TIER.get(nodes[i].type, 9), nodes[i].label)):
+            if nxt in seen:
+                continue
+            seen.add(nxt)
+            nodes[nxt].depth = nodes[cur].depth + 1
+            children[cur].append(nxt)
+            queue.append(nxt)
+    # unreached nodes (disconnected within the view) hang off the first focus node
+    for nid, node in nodes.items():
+        if nid not in seen:
+            seen.add(nid)
+            parent = node.parent if node.parent in nodes else focus[0]
+            node.depth = nodes[parent].depth + 1
+            children[parent].append(nid)
+    return children
+
+
+def layout_rings(
+    focus: Sequence[str], nodes: dict[str, ViewNode], edges: list[ViewEdge]
+) -> dict[str, tuple[float, float]]:
+    """Radial tree: the focus at the centre, tier-n neighbours on ring n, each subtree in its own sector."""
+    if not nodes:
+        return {}
+    focus = [f for f in focus if f in nodes] or [next(iter(nodes))]
+    children = _bfs_tree(focus, nodes, edges)
+    leaves: dict[str, int] = {}
+
+    def count(nid: str) -> int:
+        stack = [(nid, False)]
+        while stack:
+            cur, done = stack.pop()
+            if done:
+                leaves[cur] = max(1, sum(leaves[c] for c in children.get(cur, ())))
+            else:
+                stack.append((cur, True))
+                stack.extend((c, False) for c in children.get(cur, ()))
+        return leaves[nid]
+
+    total = sum(count(f) for f in focus)
+    pos: dict[str, tuple[float, float]] = {}
+    # the focus nodes: one at the centre, several on a small inner ring
+    start = 0.0
+    stack: list[tuple[str, float, float]] = []
+    for f in focus:
+        span = 2 * math.pi * leaves[f] / total
+        stack.append((f, start, start + span))
+        start += span
+    ring: dict[int, int] = defaultdict(int)
+    for nid in nodes:
+        ring[nodes[nid].depth] += 1
+    while stack:
+        nid, a0, a1 = stack.pop()
+        depth = nodes[nid].depth
+        if depth == 0:
+            if len(focus) == 1:
+                pos[nid] = (0.0, 0.0)
+            else:
+                mid = (a0 + a1) / 2
+                pos[nid] = (60 * math.cos(mid), 60 * math.sin(mid))
+        else:
+            # rings grow when crowded so neighbours do not overlap (>= ~14 units of arc each)
+            radius = max(RING_GAP * depth, ring[depth] * 14.0 / (2 * math.pi))
+            mid = (a0 + a1) / 2
+            pos[nid] = (radius * math.cos(mid), radius * math.sin(mid))
+        kids = children.get(nid, ())
+        if kids:
+            span = (a1 - a0) / leaves[nid]
+            a = a0
+            for c in kids:
+                width = span * leaves[c]
+                stack.append((c, a, a + width))
+                a += width
+    return pos
+
+
+def layout_layers(
+    focus: Sequence[str], nodes: dict[str, ViewNode], edges: list[ViewEdge]
+) -> dict[str, tuple[float, float]]:
+    """Layers by supply-chain tier (buyer left, mine right), rows ordered by their neighbours' rows."""
+    if not nodes:
+        return {}
+    focus = [f for f in focus if f in nodes] or [next(iter(nodes))]
+    _bfs_tree(focus, nodes, edges)  # sets depth for "more" handles and ordering
+    layers: dict[int, list[str]] = defaultdict(list)
+    for nid, node in nodes.items():
+        tier = TYPE_TIER.get(node.type)
+        if tier is None and node.parent in nodes:
+            tier = TYPE_TIER.get(nodes[node.parent].type, 6) + 1
+        layers[tier if tier is not None else 6].append(nid)
+    adj: dict[str, list[str]] = defaultdict(list)
+    for e in edges:
+        if e.src in nodes and e.dst in nodes:
+            adj[e.src].append(e.dst)
+            adj[e.dst].append(e.src)
+    for nid, node in nodes.items():
+        if node.more and node.parent in nodes:
+            adj[nid].append(node.parent)
+    row: dict[str, float] = {}
+    pos: dict[str, tuple[float, float]] = {}
+    for idx, tier in enumerate(sorted(layers)):
+        members = layers[tier]
+
+        def key(nid: str) -> tuple[float, str]:
+            placed = [row[m] for m in adj[nid] if m in row]
+            return ((sum(placed) / len(placed)) if placed else 1e9, nodes[nid].label)
+
+        members.sort(key=key)
+        n = len(members)
+        # a long layer wraps into several columns so the picture stays roughly square
+        cols = max(1, math.ceil(n / 60))
+        for i, nid in enumerate(members):
+            r, c = divmod(i, cols)
+            row[nid] = float(i)
+            rows = math.ceil(n / cols)
+            pos[nid] = (idx * LAYER_GAP + c * 80.0, (r - rows / 2) * ROW_GAP)
+    return pos
+
+
+LAYOUTS = {"rings": layout_rings, "layers": layout_layers}
+_COLOUR_KEYS = list(RISK_COLOURS)
+
+
+def payload(
+    focus: Sequence[str],
+    nodes: dict[str, ViewNode],
+    edges: list[ViewEdge],
+    layout: str = "rings",
+    selected: str | None = None,
+    height: int = 620,
+    title: str = "network",
+) -> dict[str, Any]:
+    """The compact JSON the graph component draws."""
+    pos = LAYOUTS[layout](list(focus), nodes, edges)
+    index: dict[str, int] = {}
+    out_nodes: list[list[Any]] = []
+    focus_set = set(focus)
+    for nid, node in nodes.items():
+        x, y = pos.get(nid, (0.0, 0.0))
+        index[nid] = len(out_nodes)
+        flags = (1 if nid in focus_set else 0) | (2 if node.more else 0)
+        shape = TYPE_SHAPES.get("more" if node.more else node.type, ("circle", ""))[0]
+        label = node.label if len(node.label) <= 60 else node.label[:58] + "…"
+        radius = 11 if nid in focus_set else 7
+        out_nodes.append(
+            [
+                nid,
+                label,
+                round(x),
+                round(y),
+                shape,
+                _COLOUR_KEYS.index(primary_risk(node.risks)),
+                radius,
+                flags,
+            ]
+        )
+    out_edges = [
+        [index[e.src], index[e.dst], 1 if e.dashed else 0] for e in edges if e.src in index and e.dst in index
+    ]
+    for nid, node in nodes.items():
+        if node.more and node.parent in index:
+            out_edges.append([index[node.parent], index[nid], 1])
+    return {
+        "n": out_nodes,
+        "e": out_edges,
+        "colours": [RISK_COLOURS[k][0] for k in _COLOUR_KEYS],
+        "sel": selected,
+        "h": height,
+        "title": title,
+    }

@@ -1,0 +1,350 @@
+"""A public buyer's contracts and their exposure: per risk category, with evidence and coverage."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from tierwatch.explorer import state, ui
+from tierwatch.explorer.style import RISK_COLOURS, TYPE_NAMES
+from tierwatch.graph.query.models import EntityRef, ExposureResult, Path
+from tierwatch.graph.query.service import MAX_TIERS, Page, TraversalFilter
+
+MATRIX_MAX = 25
+st.title("Buyer exposure")
+st.caption(
+    "Risk reached upstream of a public buyer or one of its contracts: per category, the findings that "
+    "apply, the path to each, and how much of the expected supply chain the graph actually maps."
+)
+
+svc = state.service()
+vw = state.viewer()
+
+
+def _kind(entity_id: str) -> str | None:
+    found = state.run(lambda: state.cached("entity", lambda: svc.entity(entity_id, vw), id=entity_id))
+    return found.entity.type if found else None
+
+
+default = state.selected()
+if default and _kind(default) not in ("PublicBuyer", "Contract"):
+    default = None
+buyer = ui.entity_picker(
+    "x_buyer", "Public buyer or contract", types=("PublicBuyer", "Contract"), default_id=default
+)
+if not buyer:
+    ui.empty(
+        "Choose a public buyer (a university, council, hospital, department) or one of its contracts. "
+        "Try “Royal Canadian Mounted Police”, “Scottish Government” or “University”."
+    )
+    st.stop()
+if buyer != default:
+    state.select(buyer)
+
+c1, c2, c3 = st.columns(3)
+tiers = c1.slider("Tiers upstream", 1, MAX_TIERS, 6, key="x_tiers")
+min_conf = c2.slider("Minimum link confidence", 0.0, 1.0, 0.0, 0.05, key="x_conf")
+cands = c3.checkbox(
+    "Follow candidate links", key="x_cand", help="Unconfirmed same-entity / ownership candidates."
+)
+flt = TraversalFilter(min_confidence=min_conf, include_candidates=cands)
+
+
+def exposure(entity_id: str, hits: int = 20) -> ExposureResult | None:
+    return state.run(
+        lambda: state.cached(
+            "exposure",
+            lambda: svc.exposure(entity_id, vw, tiers=tiers, filters=flt, hits_per_category=hits),
+            id=entity_id,
+            tiers=tiers,
+            flt=repr(flt),
+            hits=hits,
+        )
+    )
+
+
+root_detail = state.run(lambda: state.cached("entity", lambda: svc.entity(buyer, vw), id=buyer))
+if root_detail is None:
+    st.stop()
+root_ref = root_detail.entity
+st.subheader(ui.label(root_ref))
+ui.nav_buttons(root_ref.id, root_ref.type, key="x_root", exclude="exposure")
+
+# -- contracts ------------------------------------------------------------------------------------
+contract_id: str | None = root_ref.id if root_ref.type == "Contract" else None
+if root_ref.type == "PublicBuyer":
+    st.markdown("### Contracts")
+    contracts = state.run(
+        lambda: state.cached(
+            "contracts",
+            lambda: svc.upstream(
+                buyer, vw, tiers=1, filters=TraversalFilter(entity_types=("Contract",)), page=Page(limit=200)
+            ),
+            id=buyer,
+        )
+    )
+    suppliers = state.run(
+        lambda: state.cached(
+            "spend",
+            lambda: svc.upstream(
+                buyer,
+                vw,
+                tiers=1,
+                filters=TraversalFilter(entity_types=("Brand", "Company")),
+                page=Page(limit=200),
+            ),
+            id=buyer,
+        )
+    )
+    rows = []
+    if contracts and contracts.hits:
+        from tierwatch.graph.exports import collect
+
+        ids = {h.entity.id for h in contracts.hits}
+        stored = {n["id"]: n for n in collect.fetch(svc, ids, set(), vw).nodes}
+        for h in contracts.hits:
+            c = stored.get(h.entity.id, {})
+            rows.append(
+                {
+                    "contract": c.get("title") or h.entity.name or h.entity.id,
+                    "stage": c.get("stage", ""),
+                    "date": c.get("date", ""),
+                    "value": c.get("value_amount"),
+                    "currency": c.get("value_currency", ""),
+                    "categories": ", ".join(c.get("categories", [])),
+                    "confidence": round(h.confidence, 2),
+                    "id": h.entity.id,
+                }
+            )
+        table = pd.DataFrame(rows)
+        st.caption(
+            f"{contracts.total} contract(s)"
+            + (f", first {len(rows)} shown" if contracts.more else "")
+            + ". Select one to see its own exposure; with none selected the buyer's whole exposure is shown."
+        )
+        event = st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key="x_contracts",
+            column_config={"value": st.column_config.NumberColumn(format="%.0f")},
+        )
+        picked = event.selection.rows if event and event.selection else []
+        if picked:
+            contract_id = table.iloc[picked[0]]["id"]
+        ui.show_withheld(contracts.withheld)
+        if st.toggle(
+            f"Exposure of every listed contract by risk category ({min(len(rows), MATRIX_MAX)} contracts)",
+            key="x_matrix",
+            help="One exposure query per contract; can take a few seconds.",
+        ):
+            matrix = []
+            for row in rows[:MATRIX_MAX]:
+                res = exposure(row["id"], hits=1)
+                if res is None:
+                    continue
+                entry = {"contract": row["contract"], "reached": res.reached,
+                         "aggregate": round(res.aggregate, 3)}
+                for cat in res.categories:
+                    label = RISK_COLOURS.get(cat.category, RISK_COLOURS["other"])[1]
+                    entry[label] = round(cat.score, 3) if cat.findings else None
+                matrix.append(entry)
+            st.dataframe(pd.DataFrame(matrix), hide_index=True, width="stretch", key="x_matrix_table")
+            st.caption(
+                "Empty cells: no finding of that category applies within the tiers; usually because the "
+                "chain behind the contract is not mapped (see coverage), not because it is clean."
+            )
+    else:
+        ui.empty(
+            "No contract of this buyer is in the graph (visible to this role). Its exposure below comes "
+            "from aggregated spend with brands where a source gives it (e.g. Canadian departmental spend)."
+        )
+    if suppliers and suppliers.hits:
+        with st.expander(f"Spend with brands and companies without a contract ({suppliers.total})"):
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "company": h.entity.name or h.entity.id,
+                            "type": TYPE_NAMES.get(h.entity.type, h.entity.type),
+                            "via": ", ".join(sorted({lk.type for lk in h.path.links})),
+                            "candidate": h.path.has_candidates,
+                            "confidence": round(h.confidence, 2),
+                            "id": h.entity.id,
+                        }
+                        for h in suppliers.hits
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+
+
+def path_names(res: ExposureResult) -> dict[str, str]:
+    """Names of every node on the hits' paths (one bulk read through the export path, cached)."""
+    ids = {n for c in res.categories for h in c.hits for n in h.path.nodes}
+
+    def load() -> dict[str, str]:
+        from tierwatch.graph.exports import collect
+
+        return {n["id"]: n.get("name") or n["id"] for n in collect.fetch(svc, ids, set(), vw).nodes}
+
+    return state.cached("path_names", load, root=res.root.id, ids=tuple(sorted(ids))) or {}
+
+
+focus_id = contract_id or root_ref.id
+result = exposure(focus_id)
+if result is None:
+    st.stop()
+focus_name = ui.label(result.root)
+st.markdown(f"### Exposure of {focus_name}")
+st.caption(
+    f"{result.reached} entities reached within {result.max_tiers} tiers upstream. "
+    f"Aggregate {result.aggregate:.2f} = {result.aggregate_formula}"
+)
+ui.show_withheld(result.withheld)
+
+if not any(c.findings for c in result.categories):
+    ui.empty(
+        "No risk finding applies anywhere upstream of it within these tiers, in the sources loaded. "
+        "This usually means the chain is not mapped (see coverage below), not that the chain is clean."
+    )
+else:
+    table = pd.DataFrame(
+        [
+            {
+                "category": RISK_COLOURS.get(c.category, RISK_COLOURS["other"])[1],
+                "score": c.score,
+                "findings": c.findings,
+                "entities": c.entities,
+                "nearest tier": c.min_tier,
+                "key": c.category,
+            }
+            for c in result.categories
+        ]
+    )
+    chart = table[table["findings"] > 0]
+    domain = [RISK_COLOURS.get(k, RISK_COLOURS["other"])[1] for k in chart["key"]]
+    colours = [RISK_COLOURS.get(k, RISK_COLOURS["other"])[0] for k in chart["key"]]
+    st.altair_chart(
+        alt.Chart(chart)
+        .mark_bar(stroke="#333", strokeWidth=0.5)
+        .encode(
+            x=alt.X("score:Q", scale=alt.Scale(domain=[0, 1]), title="exposure score (noisy-OR of findings)"),
+            y=alt.Y("category:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+            color=alt.Color("category:N", scale=alt.Scale(domain=domain, range=colours), legend=None),
+            tooltip=["category", "score", "findings", "entities", "nearest tier"],
+        ),
+        width="stretch",
+    )
+    st.dataframe(table.drop(columns=["key"]), hide_index=True, width="stretch")
+
+    st.markdown("### Evidence")
+    names = path_names(result)
+
+    def path_text(path: Path, entity: EntityRef) -> str:
+        return " → ".join(names.get(n, n) for n in path.nodes)
+
+    for cat in [c for c in result.categories if c.findings]:
+        colour, text = RISK_COLOURS.get(cat.category, RISK_COLOURS["other"])
+        with st.expander(
+            f"{text}: {cat.findings} finding(s) on {cat.entities} entit(ies), score {cat.score:.2f}"
+        ):
+            st.caption(cat.formula)
+            for hit in cat.hits:
+                f = hit.finding
+                with st.container(border=True):
+                    st.markdown(
+                        f'<span style="display:inline-block;width:12px;height:12px;border-radius:50%;'
+                        f'background:{colour};border:1px solid #444"></span> '
+                        f"**{ui.label(hit.entity)}** · tier {hit.tier} · rule {hit.rule}"
+                        + (f" via `{hit.via}`" if hit.via else "")
+                        + (f" · commodity {hit.commodity}" if hit.commodity else "")
+                        + f" · confidence {hit.confidence:.2f}"
+                        + (" · :material/lock: restricted" if f.access == "restricted" else ""),
+                        unsafe_allow_html=True,
+                    )
+                    st.write(f.evidence)
+                    st.caption(
+                        f"Source: {f.list_name or f.reported_by or '—'} · datasets: "
+                        f"{', '.join(f.datasets) or '—'} · licence class {f.licence_class}"
+                        + (f" · {f.date}" if f.date else "")
+                    )
+                    st.caption(
+                        "Path: "
+                        + path_text(hit.path, hit.entity)
+                        + (" (includes candidate links)" if hit.path.has_candidates else "")
+                    )
+            if cat.more:
+                st.caption(f"and {cat.more} more hit(s) in this category (download the view for all shown).")
+
+st.markdown("### Coverage: what the graph maps, and what is unknown")
+cov = result.coverage
+if not cov.chains and not cov.notes:
+    ui.empty("No expected chain applies (no brand or supplier reached).")
+for note in cov.notes:
+    st.info(note)
+STATUS = {
+    "mapped": "mapped",
+    "country_only": "country only",
+    "candidate_only": "candidate only",
+    "unknown": "UNKNOWN",
+}
+for chain in cov.chains:
+    with st.container(border=True):
+        st.markdown(
+            f"**{ui.label(chain.anchor)}** · {chain.chain} chain ({chain.chain_source.replace('_', ' ')})"
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "step": s.step,
+                        "status": STATUS.get(s.status, s.status),
+                        "entities": s.entities,
+                        "examples": "; ".join(e.name or e.id for e in s.examples),
+                        "best confidence": s.best_confidence,
+                        "datasets": ", ".join(s.datasets),
+                    }
+                    for s in chain.steps
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(
+            chain.note + (f" Unknown tiers: {', '.join(chain.unknown_steps)}." if chain.unknown_steps else "")
+        )
+if cov.more:
+    st.caption(f"and {cov.more} more chain(s)")
+
+
+def _export():
+    from tierwatch.graph.exports import collect
+
+    assert result is not None  # the page stopped earlier otherwise
+    nodes, edges = collect.ids_of_exposure(result)
+    return collect.fetch(
+        svc,
+        nodes,
+        edges,
+        vw,
+        ui.export_meta(
+            "exposure",
+            root=result.root.id,
+            tiers=tiers,
+            aggregate=result.aggregate,
+            aggregate_formula=result.aggregate_formula,
+            withheld_licence_restricted=result.withheld.total,
+        ),
+    )
+
+
+ui.downloads(
+    "x",
+    _export,
+    f"exposure-{result.root.id}",
+    "The root, every hit's path, its finding and the link that made it apply, with provenance.",
+)

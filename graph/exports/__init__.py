@@ -1,0 +1,75 @@
+"""Exports of what a viewer may see: a neighbourhood, an exposure result or a path set.
+
+Writers take *visible* elements (stored dicts, already filtered and redacted for the viewer by the
+query layer or by ``graph.exports.visibility``) and return bytes; they never read a store and never
+import the API, so the API, the explorer and the CLI share them. Provenance travels with every
+element: its ``prov`` entries, ``datasets``, ``licence_class``, ``confidence`` and ``methods``.
+
+Formats: ``graphml``, ``gexf``, ``json`` (node-link, networkx-compatible), ``csv`` (a zip of
+``nodes.csv`` and ``edges.csv``, safe against spreadsheet formula injection), ``cypher`` (a script
+that replays into Neo4j 5: ``cypher-shell -f export.cypher``). The whole graph exports as
+neo4j-admin import CSVs (``graph.exports.bulk``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tierwatch.graph.errors import QueryError
+
+Stored = dict[str, Any]
+
+
+@dataclass
+class Subgraph:
+    """Visible nodes and edges plus what the export says about itself (root, role, withheld counts)."""
+
+    nodes: list[Stored]
+    edges: list[Stored]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def sorted(self) -> Subgraph:
+        """One deterministic order: nodes by id, edges by id; edges to absent nodes dropped."""
+        ids = {n["id"] for n in self.nodes}
+        nodes = sorted({n["id"]: n for n in self.nodes}.values(), key=lambda n: n["id"])
+        edges = sorted(
+            {e["id"]: e for e in self.edges if e["src"] in ids and e["dst"] in ids}.values(),
+            key=lambda e: e["id"],
+        )
+        return Subgraph(nodes, edges, dict(self.meta))
+
+
+#: format -> (media type, file extension)
+FORMATS: dict[str, tuple[str, str]] = {
+    "graphml": ("application/graphml+xml", "graphml"),
+    "gexf": ("application/gexf+xml", "gexf"),
+    "json": ("application/json", "json"),
+    "csv": ("application/zip", "csv.zip"),
+    "cypher": ("application/x-cypher-query; charset=utf-8", "cypher"),
+}
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise QueryError(f"unknown export format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    return fmt
+
+
+def write(subgraph: Subgraph, fmt: str) -> bytes:
+    """The subgraph in ``fmt`` as bytes (UTF-8 text or a zip)."""
+    from tierwatch.graph.exports import formats
+
+    writer = {
+        "graphml": formats.graphml,
+        "gexf": formats.gexf,
+        "json": formats.node_link,
+        "csv": formats.csv_zip,
+        "cypher": formats.cypher_script,
+    }[check_format(fmt)]
+    return writer(subgraph.sorted())
+
+
+def filename(stem: str, fmt: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)[:80] or "export"
+    return f"{safe}.{FORMATS[check_format(fmt)][1]}"

@@ -1,0 +1,247 @@
+"""Exposure of a buyer or contract: risk categories reached upstream, and coverage of expected chains."""
+
+from __future__ import annotations
+
+import numpy as np
+from tierwatch.graph.query.arcs import MICRO
+from tierwatch.graph.query.findings import Hits
+from tierwatch.graph.query.index import GraphIndex
+from tierwatch.graph.query.models import (
+    CategoryExposure,
+    ChainCoverage,
+    Coverage,
+    CoverageStep,
+    EntityRef,
+)
+from tierwatch.graph.query.results import conf_of_cost, entity_ref, finding_hits
+from tierwatch.graph.query.traverse import Reach, along, last_arcs, search
+
+#: the five categories every answer lists (others come from the data)
+CORE_CATEGORIES = (
+    "forced_labour",
+    "child_labour",
+    "freedom_of_association",
+    "health_and_safety",
+    "conflict_and_armed_groups",
+)
+CATEGORY_FORMULA = (
+    "score = 1 - prod over findings f (1 - c_f), c_f = best path confidence x finding confidence"
+)
+AGGREGATE_FORMULA = "aggregate = 1 - prod over categories k (1 - score_k)"
+
+CHAINS: dict[str, tuple[str, ...]] = {
+    "ict": ("brand", "assembler", "component maker", "smelter or refiner", "mine"),
+    "vehicles": ("brand", "pack or cell maker", "cathode or precursor", "refiner", "mine"),
+}
+VENDOR_LINKS = ("AWARDED_TO", "COVERS", "SPENDS_WITH")
+MAX_ANCHORS = 20
+EVIDENCE_ROWS = 500  # methods/datasets of a step: from its best 500 entities' last links
+
+
+def categories(
+    reach: Reach, hits: Hits, per_category: int, wanted: tuple[str, ...]
+) -> list[CategoryExposure]:
+    ix = reach.ix
+    cat = ix.fnd_cat[hits.fnd] if len(hits) else np.zeros(0, dtype=np.int16)
+    present = {ix.categories[int(c)] for c in np.unique(cat)}
+    names = (
+        list(wanted)
+        if wanted
+        else sorted(set(CORE_CATEGORIES) | present, key=lambda c: (c not in CORE_CATEGORIES, c))
+    )
+    out = []
+    for name in names:
+        code = ix.categories.index(name) if name in ix.categories else -2
+        rows = np.flatnonzero(cat == code)
+        if not len(rows):
+            out.append(
+                CategoryExposure(
+                    category=name, score=0.0, formula=CATEGORY_FORMULA, findings=0, entities=0, hits=[]
+                )
+            )
+            continue
+        f = hits.fnd[rows]
+        best: dict[int, int] = {}
+        for r in rows:  # rows are in the one order: the first per finding is its best hit
+            best.setdefault(int(hits.fnd[r]), int(hits.cost[r]))
+        conf = np.exp(-np.array(sorted(best.values()), dtype=np.float64) / MICRO)
+        score = float(1.0 - np.prod(1.0 - conf))
+        out.append(
+            CategoryExposure(
+                category=name,
+                score=round(score, 6),
+                formula=CATEGORY_FORMULA,
+                findings=len(np.unique(f)),
+                entities=len(np.unique(hits.ent[rows])),
+                min_tier=int(reach.tier[hits.ent[rows]].min()),
+                hits=finding_hits(reach, hits, rows[:per_category]),
+                more=max(0, len(rows) - per_category),
+            )
+        )
+    return out
+
+
+def aggregate(cats: list[CategoryExposure]) -> float:
+    return round(float(1.0 - np.prod([1.0 - c.score for c in cats])), 6) if cats else 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage
+
+
+def _text(node: dict) -> str:
+    return " ".join(str(node.get(k) or "") for k in ("kind", "stage", "technology", "asset_type")).lower()
+
+
+COUNTRY_ONLY = 100  # step class offset: the mine step known only at country/origin level
+
+
+def _node_class(chain: str, node: dict) -> int:
+    """A node's step by what it is (index into CHAINS[chain]); -1: decided by its position."""
+    t = node["type"]
+    text = _text(node)
+    if t == "Mine" or "mining" in text or "minerals" in text:
+        return 4
+    if t in ("Country", "Region", "OriginCategory"):
+        return COUNTRY_ONLY + 4
+    if t == "Smelter" or any(w in text for w in ("refin", "smelt", "processing")):
+        return 3
+    if chain == "vehicles" and any(w in text for w in ("cathode", "precursor", "anode", "material")):
+        return 2
+    if chain == "vehicles" and any(w in text for w in ("cell", "pack", "battery", "module")):
+        return 1
+    if t in ("PublicBuyer", "Contract", "Commodity"):
+        return -2  # not a chain step
+    return -1
+
+
+def step_classes(ix: GraphIndex, chain: str) -> np.ndarray:
+    key = f"step:{chain}"
+    if key not in ix.cache:
+        ix.cache[key] = np.fromiter((_node_class(chain, d) for d in ix.nodes), dtype=np.int16, count=ix.n)
+    return ix.cache[key]
+
+
+def _arc_is(ix: GraphIndex, rel: str) -> np.ndarray:
+    key = f"arc_is:{rel}"
+    if key not in ix.cache:
+        types = np.array([e["type"] == rel for e in ix.edges], dtype=bool)
+        ix.cache[key] = (
+            types[ix.arc_edge].astype(np.int64) if len(ix.arc_edge) else np.zeros(0, dtype=np.int64)
+        )
+    return ix.cache[key]
+
+
+def _chain_coverage(ix: GraphIndex, sub: Reach, chain: str) -> list[CoverageStep]:
+    steps = CHAINS[chain]
+    ents = sub.order
+    cls = step_classes(ix, chain)[ents].astype(np.int64)
+    n_supply = along(sub, _arc_is(ix, "SUPPLIES"))[ents]
+    n_cand = along(sub, ix.arc_candidate.astype(np.int64))[ents]
+    positional = np.where(n_supply == 0, 0, np.where(n_supply == 1, 1, 2))
+    step = np.where(cls == -1, positional, cls % COUNTRY_ONLY)
+    step[cls == -2] = -1
+    country_only = cls >= COUNTRY_ONLY
+    last = last_arcs(sub, ents)
+    out = []
+    for i, s in enumerate(steps):
+        rows = np.flatnonzero(step == i)
+        if not len(rows):
+            out.append(CoverageStep(step=s, status="unknown"))
+            continue
+        if (n_cand[rows] > 0).all():
+            status = "candidate_only"
+        elif country_only[rows].all():
+            status = "country_only"
+        else:
+            status = "mapped"
+        methods: set[str] = set()
+        datasets: set[str] = set()
+        for a in np.unique(ix.arc_edge[last[rows[:EVIDENCE_ROWS]][last[rows[:EVIDENCE_ROWS]] >= 0]]):
+            e = ix.edges[int(a)]
+            methods.update(e.get("methods", ()))
+            datasets.update(e.get("datasets", ()))
+        vs = ents[rows]
+        out.append(
+            CoverageStep(
+                step=s,
+                status=status,
+                entities=len(rows),
+                examples=[entity_ref(ix.nodes[int(v)]) for v in vs[:5]],
+                best_confidence=conf_of_cost(int(sub.cost[vs[0]])),
+                methods=sorted(methods),
+                datasets=sorted(datasets),
+            )
+        )
+    return out
+
+
+def _specific(ix: GraphIndex, sub: Reach, chain: str) -> int:
+    """How many reached entities a chain recognises by what they are (not by position) in its middle steps."""
+    cls = step_classes(ix, chain)[sub.order]
+    return int(np.isin(cls, (1, 2)).sum())
+
+
+def _contract_categories(ix: GraphIndex, nodes: list[int]) -> set[str]:
+    cats: set[str] = set()
+    for v in nodes:
+        if ix.nodes[v]["type"] == "Contract":
+            cats.update(c for c in ix.nodes[v].get("categories", ()) if c in CHAINS)
+    return cats
+
+
+def coverage(reach: Reach, mask: np.ndarray, tiers: int) -> Coverage:
+    ix = reach.ix
+    root = ix.nodes[reach.root]
+    vendor = np.zeros(len(ix.arc_edge), dtype=bool)
+    for rel in VENDOR_LINKS:
+        vendor |= _arc_is(ix, rel).astype(bool)
+    last = last_arcs(reach, reach.order)
+    anchors = [int(v) for v in reach.order[(last >= 0) & vendor[np.maximum(last, 0)]]] if len(vendor) else []
+    notes: list[str] = []
+    if root["type"] not in ("PublicBuyer", "Contract"):
+        anchors = [reach.root]
+    if root["type"] == "Contract" and not anchors:
+        stage = root.get("stage") or "unknown"
+        notes.append(f"{stage} stage: no supplier awarded or named yet, so no chain is mapped")
+    if root["type"] == "PublicBuyer" and not anchors:
+        notes.append(
+            "no contract or spend of this buyer names a supplier or brand yet, so no chain is mapped"
+        )
+    chains = []
+    for a in anchors[:MAX_ANCHORS]:
+        nodes, _ = reach.path(a)
+        cats = _contract_categories(ix, nodes)
+        remaining = max(1, tiers - int(reach.hops[a])) if a != reach.root else tiers
+        sub = search(ix, a, "upstream", remaining, mask)
+        scored = []
+        for chain in sorted(cats) if cats else sorted(CHAINS):
+            steps = _chain_coverage(ix, sub, chain)
+            mapped = sum(1 for s in steps if s.status != "unknown")
+            scored.append((-mapped, -_specific(ix, sub, chain), chain, steps))
+        picked = sorted(scored, key=lambda x: x[2]) if cats else [min(scored, key=lambda x: x[:3])]
+        name = ix.nodes[a].get("name") or ix.nodes[a]["id"]
+        for _, _, chain, steps in picked:
+            unknown = [s.step for s in steps if s.status == "unknown"]
+            if len(unknown) == len(steps) - 1 and steps[0].status != "unknown":
+                note = f"no supplier data for {name}: only the brand is mapped"
+                notes.append(note)
+            elif unknown:
+                note = f"{name}: unmapped steps: {', '.join(unknown)}"
+            else:
+                note = f"{name}: every step of the {chain} chain is mapped"
+            chains.append(
+                ChainCoverage(
+                    anchor=entity_ref(ix.nodes[a]),
+                    chain=chain,  # type: ignore[arg-type]
+                    chain_source="contract_category" if cats else "inferred",
+                    steps=steps,
+                    unknown_steps=unknown,
+                    note=note,
+                )
+            )
+    return Coverage(chains=chains, notes=notes, more=max(0, len(anchors) - MAX_ANCHORS))
+
+
+def root_ref(ix: GraphIndex, root: int) -> EntityRef:
+    return entity_ref(ix.nodes[root])

@@ -1,0 +1,159 @@
+"""Which findings apply to reached entities, and by which rule (vectorised over the reached set).
+
+Rules (docs/QUERY.md "Findings"):
+- ``direct``: a finding CONCERNS the entity itself;
+- ``region`` / ``country``: a finding CONCERNS the entity's region or country (its LOCATED_IN
+  edges or its ``country``/``region`` property; a region's country counts too). A finding with a
+  ``scope_commodity`` C (``country_commodity``) applies only when the entity deals in C or a
+  form/parent of C (its ``commodities``/``metal``), or the link that reached it carries one;
+- ``origin_country``: a Country, Region or origin category reached as a supply origin gets its own
+  findings, commodity-scoped ones only for the commodity of the link that reached it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from tierwatch.graph.query.index import GraphIndex, gather
+from tierwatch.graph.query.service import Viewer
+
+RULES = ("direct", "region", "country", "country_commodity", "origin_country")
+R_DIRECT, R_REGION, R_COUNTRY, R_COUNTRY_COMM, R_ORIGIN = range(5)
+ORIGIN_TYPES = ("Country", "Region", "OriginCategory")
+
+
+@dataclass
+class Hits:
+    """Parallel arrays, one row per (entity, finding), best rule kept; sorted in the one order."""
+
+    ent: np.ndarray
+    fnd: np.ndarray
+    rule: np.ndarray
+    via: np.ndarray  # location node or -1
+    comm: np.ndarray  # commodity code that made a scoped finding apply, or -1
+    cost: np.ndarray  # entity path cost + finding cost
+    withheld: int  # distinct licence-restricted findings that would have applied
+
+    def __len__(self) -> int:
+        return len(self.ent)
+
+    def take(self, sel: np.ndarray) -> Hits:
+        return Hits(
+            self.ent[sel],
+            self.fnd[sel],
+            self.rule[sel],
+            self.via[sel],
+            self.comm[sel],
+            self.cost[sel],
+            self.withheld,
+        )
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0, dtype=np.int64)
+
+
+def _commodity_match(
+    ix: GraphIndex, ent: np.ndarray, fcomm: np.ndarray, reach_comm: np.ndarray
+) -> np.ndarray:
+    """Per row: the commodity code that relates the entity (or its reaching link) to the finding's, or -1."""
+    out = np.full(len(ent), -1, dtype=np.int64)
+    scoped = fcomm >= 0
+    via_link = scoped & (reach_comm >= 0)
+    if via_link.any():
+        ok = np.zeros(len(ent), dtype=bool)
+        ok[via_link] = ix.related[fcomm[via_link], reach_comm[via_link]]
+        out[ok] = reach_comm[ok]
+    rows = np.flatnonzero(scoped & (out < 0))
+    if len(rows):
+        pos, owner = gather(ix.node_comm_ptr, ent[rows])
+        if len(pos):
+            comm = ix.node_comm[pos].astype(np.int64)
+            good = ix.related[fcomm[rows][owner], comm]
+            # the smallest matching code per row (codes follow id order)
+            cand = np.where(good, comm, np.iinfo(np.int64).max)
+            best = np.full(len(rows), np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(best, owner, cand)
+            hit = best < np.iinfo(np.int64).max
+            out[rows[hit]] = best[hit]
+    return out
+
+
+def attach(
+    ix: GraphIndex,
+    ents: np.ndarray,
+    ent_cost: np.ndarray,
+    reach_comm: np.ndarray,
+    viewer: Viewer,
+    order_pos: np.ndarray,
+    categories: tuple[str, ...] = (),
+) -> Hits:
+    """Findings applying to ``ents`` (reached with ``ent_cost`` and the commodity of the link that reached
+    them, -1 if none). ``order_pos[e]`` is e's position in the one order; rows come back sorted by
+    (cost, entity order, finding id, rule)."""
+    origin_codes = np.array([ix.type_code(t) for t in ORIGIN_TYPES if ix.type_code(t) >= 0], dtype=np.int16)
+    is_origin = np.isin(ix.ntype[ents], origin_codes)
+    parts = []
+    # direct and origin findings: CONCERNS on the entity itself
+    pos, owner = gather(ix.fnd_ptr, ents)
+    if len(pos):
+        e = ents[owner]
+        f = ix.fnd_node[pos]
+        origin = is_origin[owner]
+        rule = np.where(origin, R_ORIGIN, R_DIRECT)
+        rc = reach_comm[owner]
+        fc = ix.fnd_scomm[f].astype(np.int64)
+        comm = np.where(origin, _commodity_match(ix, e, np.where(origin, fc, -1), rc), -1)
+        ok = ~origin | (fc < 0) | (comm >= 0)
+        parts.append((e[ok], f[ok], rule[ok], np.full(int(ok.sum()), -1), comm[ok], owner[ok]))
+    # location findings
+    lpos, lowner = gather(ix.loc_ptr, ents)
+    if len(lpos):
+        loc = ix.loc[lpos]
+        fpos, fowner = gather(ix.fnd_ptr, loc)
+        if len(fpos):
+            row = lowner[fowner]
+            e = ents[row]
+            f = ix.fnd_node[fpos]
+            via = loc[fowner]
+            region = ix.ntype[via] == ix.type_code("Region")
+            fc = ix.fnd_scomm[f].astype(np.int64)
+            comm = _commodity_match(ix, e, fc, reach_comm[row])
+            ok = (fc < 0) | (comm >= 0)
+            rule = np.where(fc >= 0, R_COUNTRY_COMM, np.where(region, R_REGION, R_COUNTRY))
+            parts.append((e[ok], f[ok], rule[ok], via[ok], comm[ok], row[ok]))
+    if not parts:
+        return Hits(_empty(), _empty(), _empty(), _empty(), _empty(), _empty(), 0)
+    e, f, rule, via, comm, row = (np.concatenate(x) for x in zip(*parts, strict=True))
+    is_finding = ix.fnd_cat[f] >= 0
+    if categories:
+        wanted = np.array([ix.categories.index(c) for c in categories if c in ix.categories], dtype=np.int16)
+        is_finding &= np.isin(ix.fnd_cat[f], wanted)
+    e, f, rule, via, comm, row = (
+        e[is_finding],
+        f[is_finding],
+        rule[is_finding],
+        via[is_finding],
+        comm[is_finding],
+        row[is_finding],
+    )
+    # access-restricted evidence does not exist for this viewer; licence-restricted is counted
+    if not viewer.sees_restricted_access:
+        keep = ~ix.node_hidden[f]
+        e, f, rule, via, comm, row = e[keep], f[keep], rule[keep], via[keep], comm[keep], row[keep]
+    withheld = 0
+    if not viewer.sees_restricted_licence:
+        lic = ix.node_lic[f] | ((via >= 0) & ix.node_lic[np.maximum(via, 0)])
+        withheld = len(np.unique(f[lic]))
+        keep = ~lic
+        e, f, rule, via, comm, row = e[keep], f[keep], rule[keep], via[keep], comm[keep], row[keep]
+    cost = ent_cost[row] + ix.node_cost[f]
+    # one row per (entity, finding): the best rule (lowest rule code, then via)
+    o = np.lexsort((via, rule, f, e))
+    e, f, rule, via, comm, cost = e[o], f[o], rule[o], via[o], comm[o], cost[o]
+    first = np.ones(len(e), dtype=bool)
+    first[1:] = (e[1:] != e[:-1]) | (f[1:] != f[:-1])
+    e, f, rule, via, comm, cost = e[first], f[first], rule[first], via[first], comm[first], cost[first]
+    o = np.lexsort((rule, f, order_pos[e], cost))
+    return Hits(e[o], f[o], rule[o], via[o], comm[o], cost[o], withheld)

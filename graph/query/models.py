@@ -1,0 +1,291 @@
+"""Result models of the query layer (pydantic): what the API returns and the explorer draws.
+
+Every answer that lists things lists them in one deterministic order (cost, then the ids of the
+path behind each item), says how many more there are (``total`` / ``more``), and says how many
+licence-restricted elements were withheld from this viewer (``withheld``). Access-restricted
+evidence is never mentioned, not even in counts. See docs/QUERY.md for the semantics.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class EntityRef(_Model):
+    """A node as a short reference: enough to label it and link to its detail."""
+
+    id: str
+    type: str
+    name: str | None = None
+    country: str | None = None
+
+
+class ProvenanceEntry(_Model):
+    """One source entry of an element (a row of a dataset version)."""
+
+    dataset: str
+    version: str
+    file: str
+    locator: str
+    confidence: float
+    method: str
+    licence_class: str
+    ended: str | None = None
+
+
+class Link(_Model):
+    """One edge as followed by a traversal, oriented as stored (``src`` -> ``dst``)."""
+
+    id: str
+    type: str
+    src: str
+    dst: str
+    confidence: float
+    methods: list[str] = Field(default_factory=list)
+    datasets: list[str] = Field(default_factory=list)
+    licence_class: str = "open"
+    retired: bool = False
+    status: str | None = None  # SUPPLIES status: declared, confirmed, reported
+    commodity: str | None = None
+    candidate: bool = False  # an unconfirmed candidate link, followed only on request
+
+
+class Path(_Model):
+    """A path from the query's root: ``nodes[0]`` is the root, ``links[i]`` joins nodes i and i+1.
+
+    ``confidence`` is the product of the links' confidences; ``cost`` = sum of -ln(confidence)
+    (as computed: integer micro-nats / 10^6, so both stores agree to the bit).
+    """
+
+    nodes: list[str]
+    links: list[Link]
+    confidence: float
+    cost: float
+    has_candidates: bool = False
+
+
+class Withheld(_Model):
+    """Licence-restricted elements left out for this viewer (access-restricted ones are never counted)."""
+
+    nodes: int = 0
+    links: int = 0
+    findings: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.nodes + self.links + self.findings
+
+
+class SearchHit(_Model):
+    entity: EntityRef
+    score: float  # 0..100, the shared ranking (docs/QUERY.md "Search")
+    matched_field: Literal["identifier", "id", "name", "alias"]
+    matched_text: str
+
+
+class SearchResult(_Model):
+    query: str
+    hits: list[SearchHit]
+    total: int
+    offset: int
+    more: int
+    withheld: Withheld = Field(default_factory=Withheld)
+
+
+class FindingRef(_Model):
+    """A risk finding as shown to a viewer that may see it."""
+
+    id: str
+    category: str
+    scope_kind: str
+    scope_entity: str | None = None
+    scope_country: str | None = None
+    scope_region: str | None = None
+    scope_commodity: str | None = None
+    evidence: str
+    access: str = "public"
+    confidence: float
+    date: str | None = None
+    severity: str | None = None
+    list_name: str | None = None
+    reported_by: str | None = None
+    licence_class: str = "open"
+    datasets: list[str] = Field(default_factory=list)
+    provenance: list[ProvenanceEntry] = Field(default_factory=list)
+
+
+FindingRule = Literal["direct", "region", "country", "country_commodity", "origin_country"]
+
+
+class FindingHit(_Model):
+    """A finding that applies to a reached entity, with the rule that matched and the path to it.
+
+    ``confidence`` = path confidence x finding confidence; ``cost`` likewise in -ln space.
+    """
+
+    finding: FindingRef
+    entity: EntityRef
+    rule: FindingRule
+    via: str | None = None  # the country or region node the rule went through
+    commodity: str | None = None  # the commodity that made a commodity-scoped finding apply
+    tier: int
+    confidence: float
+    cost: float
+    path: Path
+
+
+class EntityDetail(_Model):
+    entity: EntityRef
+    properties: dict[str, Any]
+    identifiers: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list)
+    confidence: float
+    methods: list[str] = Field(default_factory=list)
+    datasets: list[str] = Field(default_factory=list)
+    licence_class: str = "open"
+    retired: bool = False
+    provenance: list[ProvenanceEntry] = Field(default_factory=list)
+    findings: list[FindingHit] = Field(default_factory=list)  # tier 0 hits (direct, region, country)
+    links: dict[str, int] = Field(default_factory=dict)  # visible edge counts by "TYPE>" / "<TYPE"
+    withheld: Withheld = Field(default_factory=Withheld)
+
+
+class TraversalHit(_Model):
+    entity: EntityRef
+    tier: int  # fewest chain links from the root
+    confidence: float  # of the best path
+    path: Path  # the best path (lowest cost within the hop bound; ties by ids)
+
+
+class TraversalResult(_Model):
+    root: EntityRef
+    direction: Literal["upstream", "downstream"]
+    max_tiers: int
+    hits: list[TraversalHit]
+    total: int
+    offset: int
+    more: int  # "and N more"
+    by_tier: dict[int, int] = Field(default_factory=dict)  # reached entities per tier (after filters)
+    withheld: Withheld = Field(default_factory=Withheld)
+
+
+class CategoryExposure(_Model):
+    """One risk category of an exposure answer."""
+
+    category: str
+    score: float  # noisy-OR of the best hit per finding: 1 - prod(1 - c)
+    formula: str
+    findings: int  # distinct findings that apply
+    entities: int  # distinct reached entities with a hit
+    min_tier: int | None = None
+    hits: list[FindingHit]  # best hit per (finding, entity), ordered by cost then path ids; paged
+    more: int = 0
+
+
+class CoverageStep(_Model):
+    """One step of a contract category's expected chain and what the graph maps of it."""
+
+    step: str  # "brand", "assembler", "component maker", "smelter or refiner", "mine" ...
+    status: Literal["mapped", "country_only", "candidate_only", "unknown"]
+    entities: int = 0
+    examples: list[EntityRef] = Field(default_factory=list)  # up to 5, by cost then ids
+    best_confidence: float | None = None
+    methods: list[str] = Field(default_factory=list)
+    datasets: list[str] = Field(default_factory=list)
+
+
+class ChainCoverage(_Model):
+    """Coverage of one brand (or supplier) reached from the root, against an expected chain."""
+
+    anchor: EntityRef  # the brand or awarded company the chain starts at (or the root itself)
+    chain: Literal["ict", "vehicles"]
+    chain_source: Literal["contract_category", "inferred"]
+    steps: list[CoverageStep]
+    unknown_steps: list[str]
+    note: str  # plain words: "no supplier data for Dell Technologies beyond the brand"
+
+
+class Coverage(_Model):
+    chains: list[ChainCoverage]
+    notes: list[str]  # plain words on what is unmapped: "tender stage: no supplier awarded yet"
+    more: int = 0
+
+
+class ExposureResult(_Model):
+    root: EntityRef
+    max_tiers: int
+    as_of: str | None = None
+    include_candidates: bool = False
+    reached: int  # entities reached upstream
+    categories: list[CategoryExposure]
+    aggregate: float  # 1 - prod over categories (1 - score)
+    aggregate_formula: str
+    coverage: Coverage
+    withheld: Withheld = Field(default_factory=Withheld)
+
+
+class PathsResult(_Model):
+    src: EntityRef
+    dst: EntityRef
+    direction: Literal["upstream", "downstream", "none"]
+    paths: list[Path]
+    max_hops: int
+    k: int
+
+
+class RiskContribution(_Model):
+    """Where one part of a risk score comes from."""
+
+    kind: Literal["finding", "indicator"]
+    source: EntityRef  # the entity whose own risk it is
+    finding: FindingRef | None = None
+    indicator: str | None = None  # "wgi:..." or "ituc:..." id
+    indicator_value: str | None = None
+    rule: str  # the matching rule: direct, country, country_commodity, indicator
+    weight: float  # its contribution to the source's own risk
+
+
+class RiskScore(_Model):
+    """Risk of one entity: its own and the one inherited from upstream (see docs/QUERY.md)."""
+
+    entity: EntityRef
+    own: float
+    inherited: float
+    score: float  # max(own, inherited)
+    formula: str
+    source: EntityRef | None = None  # the upstream entity the inherited part comes from
+    path: Path | None = None  # the best path from the entity up to that source
+    contributions: list[RiskContribution] = Field(default_factory=list)  # of the deciding entity
+    passes: int = 0  # propagation passes the whole-graph run took
+    withheld: Withheld = Field(default_factory=Withheld)
+
+
+class RankedRisk(_Model):
+    entity: EntityRef
+    own: float
+    score: float
+
+
+class RiskRanking(_Model):
+    items: list[RankedRisk]
+    total: int
+    offset: int
+    more: int
+    passes: int
+
+
+class Subgraph(_Model):
+    """An export of the neighbourhood of an entity: stored elements, as the viewer may see them."""
+
+    root: str
+    hops: int
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    truncated: bool = False
+    withheld: Withheld = Field(default_factory=Withheld)

@@ -1,0 +1,127 @@
+"""Turning index rows into result models (EntityRef, Link, Path, FindingRef, FindingHit)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import orjson
+from tierwatch.graph.query.arcs import MICRO
+from tierwatch.graph.query.findings import RULES, Hits
+from tierwatch.graph.query.index import GraphIndex
+from tierwatch.graph.query.models import EntityRef, FindingHit, FindingRef, Link, Path, ProvenanceEntry
+from tierwatch.graph.query.traverse import Reach
+
+
+def conf_of_cost(cost: int) -> float:
+    return round(math.exp(-cost / MICRO), 6)
+
+
+def entity_ref(node: dict[str, Any]) -> EntityRef:
+    return EntityRef(id=node["id"], type=node["type"], name=node.get("name"), country=node.get("country"))
+
+
+def provenance(element: dict[str, Any]) -> list[ProvenanceEntry]:
+    out = []
+    for text in element.get("prov", ()):
+        data = orjson.loads(text)
+        data.setdefault("licence_class", "open")
+        out.append(ProvenanceEntry(**{k: data.get(k) for k in ProvenanceEntry.model_fields}))
+    return out
+
+
+def link(ix: GraphIndex, arc: int) -> Link:
+    e = ix.edges[int(ix.arc_edge[arc])]
+    return Link(
+        id=e["id"],
+        type=e["type"],
+        src=e["src"],
+        dst=e["dst"],
+        confidence=float(ix.arc_conf[arc]),
+        methods=list(e.get("methods", ())),
+        datasets=list(e.get("datasets", ())),
+        licence_class=e.get("licence_class", "open"),
+        retired=bool(e.get("retired", False)),
+        status=e.get("status"),
+        commodity=e.get("commodity"),
+        candidate=bool(ix.arc_candidate[arc]),
+    )
+
+
+def path_model(ix: GraphIndex, nodes: list[int], arcs: list[int]) -> Path:
+    links = [link(ix, a) for a in arcs]
+    cost = int(sum(int(ix.arc_cost[a]) for a in arcs))
+    return Path(
+        nodes=[str(ix.ids[i]) for i in nodes],
+        links=links,
+        confidence=conf_of_cost(cost),
+        cost=cost / MICRO,
+        has_candidates=any(lk.candidate for lk in links),
+    )
+
+
+def reach_path(reach: Reach, v: int) -> Path:
+    nodes, arcs = reach.path(v)
+    return path_model(reach.ix, nodes, arcs)
+
+
+def finding_ref(node: dict[str, Any], with_provenance: bool = True) -> FindingRef:
+    return FindingRef(
+        id=node["id"],
+        category=node.get("category", "other"),
+        scope_kind=node.get("scope_kind", "entity"),
+        scope_entity=node.get("scope_entity"),
+        scope_country=node.get("scope_country"),
+        scope_region=node.get("scope_region"),
+        scope_commodity=node.get("scope_commodity"),
+        evidence=node.get("evidence", ""),
+        access=node.get("access", "public"),
+        confidence=float(node.get("confidence", 0.0)),
+        date=node.get("date"),
+        severity=node.get("severity"),
+        list_name=node.get("list_name"),
+        reported_by=node.get("reported_by"),
+        licence_class=node.get("licence_class", "open"),
+        datasets=list(node.get("datasets", ())),
+        provenance=provenance(node) if with_provenance else [],
+    )
+
+
+def finding_hits(reach: Reach, hits: Hits, rows: np.ndarray) -> list[FindingHit]:
+    ix = reach.ix
+    out = []
+    for r in rows:
+        e, f = int(hits.ent[r]), int(hits.fnd[r])
+        cost = int(hits.cost[r])
+        via = int(hits.via[r])
+        comm = int(hits.comm[r])
+        out.append(
+            FindingHit(
+                finding=finding_ref(ix.nodes[f]),
+                entity=entity_ref(ix.nodes[e]),
+                rule=RULES[int(hits.rule[r])],  # type: ignore[arg-type]
+                via=str(ix.ids[via]) if via >= 0 else None,
+                commodity=ix.commodities[comm] if comm >= 0 else None,
+                tier=int(reach.tier[e]),
+                confidence=conf_of_cost(cost),
+                cost=cost / MICRO,
+                path=reach_path(reach, e),
+            )
+        )
+    return out
+
+
+def reach_commodity(reach: Reach, ents: np.ndarray) -> np.ndarray:
+    """The commodity code of the last link of each entity's best path (-1 if none, or the root)."""
+    ix = reach.ix
+    out = np.full(len(ents), -1, dtype=np.int64)
+    hops = reach.hops[ents]
+    for k in range(1, len(reach.rounds) + 1):
+        sel = np.flatnonzero(hops == k)
+        if not len(sel):
+            continue
+        vs, _, arcs = reach.rounds[k - 1]
+        i = np.searchsorted(vs, ents[sel])
+        out[sel] = ix.arc_comm[arcs[i]]
+    return out
