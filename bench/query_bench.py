@@ -201,7 +201,11 @@ def main() -> None:
     parser.add_argument("--roots", type=int, default=20)
     parser.add_argument("--neo4j", action="store_true", help="also Neo4j vs embedded on a 10^5 graph")
     parser.add_argument("--neo4j-nodes", type=int, default=100_000)
+    parser.add_argument("--only-neo4j", action="store_true", help="skip the 10^6 part")
     args = parser.parse_args()
+    if args.only_neo4j:
+        bench_neo4j(args.neo4j_nodes, args.roots)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         store, nodes, _ = build_store(args.nodes, Path(tmp))
         svc = StoreQueryService(store)

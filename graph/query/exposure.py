@@ -61,10 +61,9 @@ def categories(
             )
             continue
         f = hits.fnd[rows]
-        best: dict[int, int] = {}
-        for r in rows:  # rows are in the one order: the first per finding is its best hit
-            best.setdefault(int(hits.fnd[r]), int(hits.cost[r]))
-        conf = np.exp(-np.array(sorted(best.values()), dtype=np.float64) / MICRO)
+        # rows are in the one order: the first row of each finding is its best hit
+        _, first = np.unique(f, return_index=True)
+        conf = np.exp(-np.sort(hits.cost[rows[first]]).astype(np.float64) / MICRO)
         score = float(1.0 - np.prod(1.0 - conf))
         out.append(
             CategoryExposure(

@@ -129,21 +129,17 @@ def search(
         if not better.any():
             break
         arcs, u, v, c, ru = arcs[better], u[better], v[better], c[better], franks[owner[better]]
-        if n < 2**22 and len(arcs) and int(c.max()) < 2**41 and int(arcs.max()) < 2**23:
-            order = np.lexsort(((ru << 23) | arcs, (v << 41) | c))  # the same order with two keys
-        else:
-            order = np.lexsort((arcs, ru, c, v))
-        vs = v[order]
-        first = np.ones(len(vs), dtype=bool)
-        first[1:] = vs[1:] != vs[:-1]
-        sel = order[first]  # sorted by v, one candidate each
+        sel = _pick(v, c, ru, arcs)  # sorted by v: one candidate each, the least (c, ru, arc)
         nv, nu, na, nr = v[sel], u[sel], arcs[sel], ru[sel]
         cost[nv] = c[sel]
         hops[nv] = k
         fresh = tier[nv] < 0
         tier[nv[fresh]] = k
         rk = np.empty(len(nv), dtype=np.int64)
-        rk[np.lexsort((nv, nr))] = np.arange(len(nv))
+        if n < 2**31 and len(nr) < 2**31:
+            rk[np.argsort((nr << 31) | nv, kind="stable")] = np.arange(len(nv))
+        else:
+            rk[np.lexsort((nv, nr))] = np.arange(len(nv))
         rank[nv] = rk
         reach.rounds.append((nv, nu, na))
         frontier, franks = nv, rk
@@ -152,6 +148,28 @@ def search(
     reach.order_pos = np.full(n, -1, dtype=np.int64)
     reach.order_pos[reach.order] = np.arange(len(reach.order))
     return reach
+
+
+def _bits(x: np.ndarray) -> int:
+    return int(x.max()).bit_length() if len(x) else 0
+
+
+def _pick(v: np.ndarray, c: np.ndarray, ru: np.ndarray, arcs: np.ndarray) -> np.ndarray:
+    """Indices of the least (c, ru, arc) candidate per v, in v order. Without sorting when the three
+    fit one 63-bit key (c relative to the round's cheapest): a scatter-min, then the rows that hold it."""
+    d = c - c.min()
+    bd, br, ba = _bits(d), _bits(ru), _bits(arcs)
+    if bd + br + ba <= 63:
+        key = (d << (br + ba)) | (ru << ba) | arcs
+        best = np.full(int(v.max()) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, v, key)
+        sel = np.flatnonzero(key == best[v])
+        return sel[np.argsort(v[sel], kind="stable")]
+    order = np.lexsort((arcs, ru, c, v))
+    vs = v[order]
+    first = np.ones(len(vs), dtype=bool)
+    first[1:] = vs[1:] != vs[:-1]
+    return order[first]
 
 
 def visible_nodes(ix: GraphIndex, viewer: Viewer) -> np.ndarray:
