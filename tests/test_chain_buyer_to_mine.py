@@ -23,7 +23,10 @@ def graph(ingest, store, real_data, open_data):
     ingest("rmi-smelters", *(real_data / "smelters/rmi_templates" / n for n in RMI))
     ingest("apple-suppliers", open_data / "facilities/apple_supplier_list_2012-2022_cwgrouptw.csv")
     ingest("canada-spend", *(open_data / p for p in CANADA))
-    ingest("sec-smelters", real_data / "smelters/sec_form_sd/form_sd_brand_smelter_lists_cy2025_msi_tm_msft_hpe_xrx.csv")
+    ingest(
+        "sec-smelters",
+        real_data / "smelters/sec_form_sd/form_sd_brand_smelter_lists_cy2025_msi_tm_msft_hpe_xrx.csv",
+    )
     ingest(
         "cobalt-links",
         real_data / "battery/resourcematters_cobalt_supply_chain_links.tsv",

@@ -28,7 +28,9 @@ def test_ipis_child_labour_site_in_a_cahra_flagged_province(graph):
     observed = [
         f
         for f in store.iter_nodes(types=["RiskFinding"])
-        if f["id"].startswith("ipis:") and f["category"] == "child_labour" and f.get("severity") != "none observed"
+        if f["id"].startswith("ipis:")
+        and f["category"] == "child_labour"
+        and f.get("severity") != "none observed"
     ]
     assert observed
     finding = min(observed, key=lambda f: f["id"])
