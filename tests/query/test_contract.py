@@ -238,4 +238,5 @@ def test_variable_length_reach_count_matches_the_tiered_search(demo_pair):
         for hops in (1, 2):
             rows = b.store._read(cypher("reach_count", hops=hops), id=root)
             for svc in (a, b):
-                assert svc.upstream(root, Viewer.analyst(), tiers=hops).total == rows[0]["reached"], (root, hops)
+                total = svc.upstream(root, Viewer.analyst(), tiers=hops).total
+                assert total == rows[0]["reached"], (root, hops)
