@@ -159,7 +159,7 @@ class StoreQueryService:
         trivial = search(ix, root, "upstream", 1, np.zeros(len(ix.arc_frm), dtype=bool))
         ents = np.array([root], dtype=np.int64)
         hits = attach(
-            ix, ents, np.zeros(1, dtype=np.int64), np.full(1, -1, dtype=np.int64), viewer, trivial.order_pos
+            ix, ents, trivial.cost, lambda e: np.full(len(e), -1, dtype=np.int64), viewer, trivial.key
         )
         counts: dict[str, int] = {}
         withheld_links = 0
@@ -264,12 +264,12 @@ class StoreQueryService:
         reach, mask = self._reach(entity_id, viewer, "upstream", tiers, filters)
         ix = reach.ix
         ents = (
-            self._reported(ix, reach.order, filters)
+            self._reported(ix, reach.reached, filters)
             if (filters.countries or filters.entity_types)
-            else reach.order
+            else reach.reached
         )
         hits = attach(
-            ix, ents, reach.cost[ents], reach_commodity(reach, ents), viewer, reach.order_pos, categories
+            ix, ents, reach.cost, lambda e: reach_commodity(reach, e), viewer, reach.key, categories
         )
         cats = exp.categories(reach, hits, hits_per_category, categories)
         withheld = self._withheld(reach, mask, filters, viewer)
@@ -279,7 +279,7 @@ class StoreQueryService:
             max_tiers=tiers,
             as_of=filters.as_of,
             include_candidates=filters.include_candidates,
-            reached=len(reach.order) - 1,
+            reached=len(reach.reached) - 1,
             categories=cats,
             aggregate=exp.aggregate(cats),
             aggregate_formula=exp.AGGREGATE_FORMULA,

@@ -14,7 +14,7 @@ from tierwatch.graph.query.models import (
     EntityRef,
 )
 from tierwatch.graph.query.results import conf_of_cost, entity_ref, finding_hits
-from tierwatch.graph.query.traverse import Reach, along, last_arcs, search
+from tierwatch.graph.query.traverse import Reach, along, search
 
 #: the five categories every answer lists (others come from the data)
 CORE_CATEGORIES = (
@@ -70,7 +70,7 @@ def categories(
                 category=name,
                 score=round(score, 6),
                 formula=CATEGORY_FORMULA,
-                findings=len(np.unique(f)),
+                findings=len(first),
                 entities=len(np.unique(hits.ent[rows])),
                 min_tier=int(reach.tier[hits.ent[rows]].min()),
                 hits=finding_hits(reach, hits, rows[:per_category]),
@@ -122,26 +122,47 @@ def step_classes(ix: GraphIndex, chain: str) -> np.ndarray:
 
 
 def _arc_is(ix: GraphIndex, rel: str) -> np.ndarray:
+    """Per arc, 1 when its edge has type ``rel`` ("candidate": when it is an unconfirmed candidate)."""
     key = f"arc_is:{rel}"
     if key not in ix.cache:
-        types = np.array([e["type"] == rel for e in ix.edges], dtype=bool)
-        ix.cache[key] = (
-            types[ix.arc_edge].astype(np.int64) if len(ix.arc_edge) else np.zeros(0, dtype=np.int64)
-        )
+        if rel == "candidate":
+            ix.cache[key] = ix.arc_candidate.astype(np.int64)
+        else:
+            types = np.array([e["type"] == rel for e in ix.edges], dtype=bool)
+            ix.cache[key] = (
+                types[ix.arc_edge].astype(np.int64) if len(ix.arc_edge) else np.zeros(0, dtype=np.int64)
+            )
     return ix.cache[key]
 
 
-def _chain_coverage(ix: GraphIndex, sub: Reach, chain: str) -> list[CoverageStep]:
+def _edge_evidence(ix: GraphIndex) -> tuple[np.ndarray, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
+    """Per edge: a code of its (methods, datasets) pair, and the pairs (cached per index)."""
+    if "edge_evidence" not in ix.cache:
+        pairs: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
+        codes = np.fromiter(
+            (
+                pairs.setdefault((tuple(e.get("methods", ())), tuple(e.get("datasets", ()))), len(pairs))
+                for e in ix.edges
+            ),
+            dtype=np.int64,
+            count=len(ix.edges),
+        )
+        ix.cache["edge_evidence"] = (codes, list(pairs))
+    return ix.cache["edge_evidence"]
+
+
+def _chain_coverage(
+    ix: GraphIndex, sub: Reach, chain: str, on_path: tuple[np.ndarray, np.ndarray]
+) -> list[CoverageStep]:
+    """``on_path``: per node, SUPPLIES links and candidate links on its best path from the anchor."""
     steps = CHAINS[chain]
-    ents = sub.order
+    ents = sub.reached
     cls = step_classes(ix, chain)[ents].astype(np.int64)
-    n_supply = along(sub, _arc_is(ix, "SUPPLIES"))[ents]
-    n_cand = along(sub, ix.arc_candidate.astype(np.int64))[ents]
+    n_supply, n_cand = on_path[0][ents], on_path[1][ents]
     positional = np.where(n_supply == 0, 0, np.where(n_supply == 1, 1, 2))
     step = np.where(cls == -1, positional, cls % COUNTRY_ONLY)
     step[cls == -2] = -1
     country_only = cls >= COUNTRY_ONLY
-    last = last_arcs(sub, ents)
     out = []
     for i, s in enumerate(steps):
         rows = np.flatnonzero(step == i)
@@ -154,18 +175,24 @@ def _chain_coverage(ix: GraphIndex, sub: Reach, chain: str) -> list[CoverageStep
             status = "country_only"
         else:
             status = "mapped"
+        # the step's best entities in the one order (only the best EVIDENCE_ROWS are sorted)
+        keys = sub.key(ents[rows])
+        if len(rows) > EVIDENCE_ROWS:
+            top = np.argpartition(keys, EVIDENCE_ROWS - 1)[:EVIDENCE_ROWS]
+            rows, keys = rows[top], keys[top]
+        vs = ents[rows[np.argsort(keys, kind="stable")]]
+        last = sub.last_arc[vs]
+        codes, pairs = _edge_evidence(ix)
         methods: set[str] = set()
         datasets: set[str] = set()
-        for a in np.unique(ix.arc_edge[last[rows[:EVIDENCE_ROWS]][last[rows[:EVIDENCE_ROWS]] >= 0]]):
-            e = ix.edges[int(a)]
-            methods.update(e.get("methods", ()))
-            datasets.update(e.get("datasets", ()))
-        vs = ents[rows]
+        for c in np.unique(codes[ix.arc_edge[last[last >= 0]]]):
+            methods.update(pairs[int(c)][0])
+            datasets.update(pairs[int(c)][1])
         out.append(
             CoverageStep(
                 step=s,
                 status=status,
-                entities=len(rows),
+                entities=int((step == i).sum()),
                 examples=[entity_ref(ix.nodes[int(v)]) for v in vs[:5]],
                 best_confidence=conf_of_cost(int(sub.cost[vs[0]])),
                 methods=sorted(methods),
@@ -177,7 +204,7 @@ def _chain_coverage(ix: GraphIndex, sub: Reach, chain: str) -> list[CoverageStep
 
 def _specific(ix: GraphIndex, sub: Reach, chain: str) -> int:
     """How many reached entities a chain recognises by what they are (not by position) in its middle steps."""
-    cls = step_classes(ix, chain)[sub.order]
+    cls = step_classes(ix, chain)[sub.reached]
     return int(np.isin(cls, (1, 2)).sum())
 
 
@@ -192,11 +219,16 @@ def _contract_categories(ix: GraphIndex, nodes: list[int]) -> set[str]:
 def coverage(reach: Reach, mask: np.ndarray, tiers: int) -> Coverage:
     ix = reach.ix
     root = ix.nodes[reach.root]
-    vendor = np.zeros(len(ix.arc_edge), dtype=bool)
-    for rel in VENDOR_LINKS:
-        vendor |= _arc_is(ix, rel).astype(bool)
-    last = last_arcs(reach, reach.order)
-    anchors = [int(v) for v in reach.order[(last >= 0) & vendor[np.maximum(last, 0)]]] if len(vendor) else []
+    if "vendor_arcs" not in ix.cache:
+        vendor = np.zeros(len(ix.arc_edge), dtype=bool)
+        for rel in VENDOR_LINKS:
+            vendor |= _arc_is(ix, rel).astype(bool)
+        ix.cache["vendor_arcs"] = vendor
+    vendor = ix.cache["vendor_arcs"]
+    rs = reach.reached
+    last = reach.last_arc[rs]
+    found = rs[(last >= 0) & vendor[np.maximum(last, 0)]] if len(vendor) else rs[:0]
+    anchors = [int(v) for v in reach.sort(found)]
     notes: list[str] = []
     if root["type"] not in ("PublicBuyer", "Contract"):
         anchors = [reach.root]
@@ -213,9 +245,10 @@ def coverage(reach: Reach, mask: np.ndarray, tiers: int) -> Coverage:
         cats = _contract_categories(ix, nodes)
         remaining = max(1, tiers - int(reach.hops[a])) if a != reach.root else tiers
         sub = search(ix, a, "upstream", remaining, mask)
+        on_path = (along(sub, _arc_is(ix, "SUPPLIES")), along(sub, _arc_is(ix, "candidate")))
         scored = []
         for chain in sorted(cats) if cats else sorted(CHAINS):
-            steps = _chain_coverage(ix, sub, chain)
+            steps = _chain_coverage(ix, sub, chain, on_path)
             mapped = sum(1 for s in steps if s.status != "unknown")
             scored.append((-mapped, -_specific(ix, sub, chain), chain, steps))
         picked = sorted(scored, key=lambda x: x[2]) if cats else [min(scored, key=lambda x: x[:3])]

@@ -12,6 +12,7 @@ Rules (docs/QUERY.md "Findings"):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,35 +81,53 @@ def _commodity_match(
     return out
 
 
+def _with_findings(ix: GraphIndex) -> tuple[np.ndarray, np.ndarray]:
+    """Per node: has findings of its own; is located where findings are (cached per index)."""
+    if "with_findings" not in ix.cache:
+        own = np.diff(ix.fnd_ptr) > 0
+        loc_rows = own[ix.loc] if len(ix.loc) else np.zeros(0, dtype=bool)
+        owner = np.repeat(np.arange(ix.n), np.diff(ix.loc_ptr))
+        located = np.zeros(ix.n, dtype=bool)
+        located[owner[loc_rows]] = True
+        ix.cache["with_findings"] = (own, located)
+    return ix.cache["with_findings"]
+
+
 def attach(
     ix: GraphIndex,
     ents: np.ndarray,
-    ent_cost: np.ndarray,
-    reach_comm: np.ndarray,
+    node_cost: np.ndarray,
+    comm_of: Callable[[np.ndarray], np.ndarray],
     viewer: Viewer,
-    order_pos: np.ndarray,
+    order_key: Callable[[np.ndarray], np.ndarray],
     categories: tuple[str, ...] = (),
 ) -> Hits:
-    """Findings applying to ``ents`` (reached with ``ent_cost`` and the commodity of the link that reached
-    them, -1 if none). ``order_pos[e]`` is e's position in the one order; rows come back sorted by
-    (cost, entity order, finding id, rule)."""
-    origin_codes = np.array([ix.type_code(t) for t in ORIGIN_TYPES if ix.type_code(t) >= 0], dtype=np.int16)
-    is_origin = np.isin(ix.ntype[ents], origin_codes)
+    """Findings applying to ``ents``, reached at ``node_cost[e]`` (indexed by node); ``comm_of(nodes)``:
+    the commodity of the link that reached each node (-1 if none); ``order_key(nodes)``: sort keys of
+    nodes in the one order. Rows come back sorted by (cost, entity order, finding id, rule)."""
+    direct_ok, located_ok = _with_findings(ix)
     parts = []
     # direct and origin findings: CONCERNS on the entity itself
-    pos, owner = gather(ix.fnd_ptr, ents)
+    sel = np.flatnonzero(direct_ok[ents])
+    pos, owner = gather(ix.fnd_ptr, ents[sel])
+    owner = sel[owner]
     if len(pos):
+        origin_codes = np.array(
+            [ix.type_code(t) for t in ORIGIN_TYPES if ix.type_code(t) >= 0], dtype=np.int16
+        )
         e = ents[owner]
         f = ix.fnd_node[pos]
-        origin = is_origin[owner]
+        origin = np.isin(ix.ntype[e], origin_codes)
         rule = np.where(origin, R_ORIGIN, R_DIRECT)
-        rc = reach_comm[owner]
+        rc = comm_of(e)
         fc = ix.fnd_scomm[f].astype(np.int64)
         comm = np.where(origin, _commodity_match(ix, e, np.where(origin, fc, -1), rc), -1)
         ok = ~origin | (fc < 0) | (comm >= 0)
         parts.append((e[ok], f[ok], rule[ok], np.full(int(ok.sum()), -1), comm[ok], owner[ok]))
     # location findings
-    lpos, lowner = gather(ix.loc_ptr, ents)
+    sel = np.flatnonzero(located_ok[ents])
+    lpos, lowner = gather(ix.loc_ptr, ents[sel])
+    lowner = sel[lowner]
     if len(lpos):
         loc = ix.loc[lpos]
         fpos, fowner = gather(ix.fnd_ptr, loc)
@@ -119,7 +138,7 @@ def attach(
             via = loc[fowner]
             region = ix.ntype[via] == ix.type_code("Region")
             fc = ix.fnd_scomm[f].astype(np.int64)
-            comm = _commodity_match(ix, e, fc, reach_comm[row])
+            comm = _commodity_match(ix, e, fc, comm_of(e))
             ok = (fc < 0) | (comm >= 0)
             rule = np.where(fc >= 0, R_COUNTRY_COMM, np.where(region, R_REGION, R_COUNTRY))
             parts.append((e[ok], f[ok], rule[ok], via[ok], comm[ok], row[ok]))
@@ -148,12 +167,15 @@ def attach(
         withheld = len(np.unique(f[lic]))
         keep = ~lic
         e, f, rule, via, comm, row = e[keep], f[keep], rule[keep], via[keep], comm[keep], row[keep]
-    cost = ent_cost[row] + ix.node_cost[f]
-    # one row per (entity, finding): the best rule (lowest rule code, then via)
-    o = np.lexsort((via, rule, f, e))
-    e, f, rule, via, comm, cost = e[o], f[o], rule[o], via[o], comm[o], cost[o]
-    first = np.ones(len(e), dtype=bool)
-    first[1:] = (e[1:] != e[:-1]) | (f[1:] != f[:-1])
-    e, f, rule, via, comm, cost = e[first], f[first], rule[first], via[first], comm[first], cost[first]
-    o = np.lexsort((rule, f, order_pos[e], cost))
+    cost = node_cost[e] + ix.node_cost[f]
+    if len(parts) > 1 or (via >= 0).any():
+        # one row per (entity, finding): the best rule (lowest rule code, then via); direct rows alone
+        # are unique already (one CONCERNS pair each)
+        o = np.lexsort((via, rule, f, e))
+        e, f, rule, via, comm, cost = e[o], f[o], rule[o], via[o], comm[o], cost[o]
+        first = np.ones(len(e), dtype=bool)
+        first[1:] = (e[1:] != e[:-1]) | (f[1:] != f[:-1])
+        e, f, rule, via, comm, cost = e[first], f[first], rule[first], via[first], comm[first], cost[first]
+    # (entity, finding) pairs are unique now, so (cost, entity order, finding) is a total order
+    o = np.lexsort((f, order_key(e), cost))
     return Hits(e[o], f[o], rule[o], via[o], comm[o], cost[o], withheld)

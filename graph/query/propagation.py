@@ -86,8 +86,7 @@ def own_risk(
     skip = np.isin(ix.ntype, [ix.type_code(t) for t in SKIP])
     ents = np.flatnonzero(~skip)
     zero = np.zeros(ix.n, dtype=np.int64)
-    order_pos = np.arange(ix.n, dtype=np.int64)
-    hits = attach(ix, ents, zero, np.full(len(ents), -1, dtype=np.int64), viewer, order_pos)
+    hits = attach(ix, ents, zero, lambda e: np.full(len(e), -1, dtype=np.int64), viewer, lambda e: e)
     # attach() indexes costs by row of ``ents``: recompute hit costs from the finding alone
     conf = np.exp(-ix.node_cost[hits.fnd] / 1e6).clip(0.0, 1.0 - 1e-12)
     log_keep = np.zeros(ix.n, dtype=np.float64)

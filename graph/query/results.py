@@ -114,14 +114,5 @@ def finding_hits(reach: Reach, hits: Hits, rows: np.ndarray) -> list[FindingHit]
 
 def reach_commodity(reach: Reach, ents: np.ndarray) -> np.ndarray:
     """The commodity code of the last link of each entity's best path (-1 if none, or the root)."""
-    ix = reach.ix
-    out = np.full(len(ents), -1, dtype=np.int64)
-    hops = reach.hops[ents]
-    for k in range(1, len(reach.rounds) + 1):
-        sel = np.flatnonzero(hops == k)
-        if not len(sel):
-            continue
-        vs, _, arcs = reach.rounds[k - 1]
-        i = np.searchsorted(vs, ents[sel])
-        out[sel] = ix.arc_comm[arcs[i]]
-    return out
+    last = reach.last_arc[ents]
+    return np.where(last >= 0, reach.ix.arc_comm[np.maximum(last, 0)], -1).astype(np.int64)

@@ -1,4 +1,4 @@
-"""Tiered best-path search over the compiled index, vectorised with numpy.
+"""Tiered best-path search over the compiled index (the loops run in graph/query/kernels.py).
 
 Hop-bounded Bellman-Ford by tiers: round k relaxes the arcs of the nodes whose best path changed
 in round k-1, so after round k every node holds its best path of at most k links. Order of
@@ -10,9 +10,12 @@ ranks are kept per round. Costs are >= 0, so cycles never improve a path: best p
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
+from tierwatch.graph.query import kernels
 from tierwatch.graph.query.arcs import INF_COST
 from tierwatch.graph.query.index import GraphIndex, commodity_id, gather
 from tierwatch.graph.query.service import TraversalFilter, Viewer
@@ -61,7 +64,9 @@ def _arc_mask(
 
 @dataclass
 class Reach:
-    """The result of a tiered search: per node best cost, hops of the best path, first tier, rank."""
+    """The result of a tiered search: per node best cost, hops of the best path, first tier, rank in
+    its round and the last arc of the best path (rank and last arc: reached nodes only); the rounds
+    (the nodes each round improved, in rank order, with predecessor, its rank and the arc)."""
 
     ix: GraphIndex
     root: int
@@ -71,105 +76,140 @@ class Reach:
     hops: np.ndarray
     tier: np.ndarray
     rank: np.ndarray
-    rounds: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
-        default_factory=list
-    )  # (v, u, arc) sorted by v
-    order: np.ndarray = field(
-        default_factory=lambda: np.zeros(0, dtype=np.int64)
-    )  # reached nodes, best first
-    order_pos: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # node -> position
+    last_arc: np.ndarray
+    reached: np.ndarray  # reached nodes (the root first), in the order first reached
+    r_ptr: np.ndarray
+    r_v: np.ndarray
+    r_u: np.ndarray
+    r_ru: np.ndarray
+    r_a: np.ndarray
+    _order: np.ndarray | None = field(default=None, repr=False)
+    _bits: int | None = field(default=None, repr=False)
+    _order_pos: np.ndarray | None = field(default=None, repr=False)
 
-    def reached(self) -> np.ndarray:
-        return self.order
+    def key(self, nodes: np.ndarray) -> np.ndarray:
+        """Sort keys of ``nodes`` (reached) in the one order: (cost, hops, rank) packed in one integer
+        when they fit 63 bits, else their positions among ``nodes`` by a three-key sort."""
+        cost, hops, rank = self.cost[nodes], self.hops[nodes], self.rank[nodes]
+        if self._bits is None:
+            self._bits = max(1, int(np.diff(self.r_ptr).max(initial=1)).bit_length())
+        br = self._bits
+        if len(cost) and int(cost.max()).bit_length() + 4 + br <= 63:
+            return (cost << (4 + br)) | (hops << br) | rank
+        out = np.empty(len(nodes), dtype=np.int64)
+        out[np.lexsort((rank, hops, cost))] = np.arange(len(nodes))
+        return out
+
+    def sort(self, nodes: np.ndarray) -> np.ndarray:
+        """``nodes`` (reached) in the one order."""
+        return nodes[np.argsort(self.key(nodes), kind="stable")]
+
+    @property
+    def order(self) -> np.ndarray:
+        """Reached nodes, best first (sorted on first use)."""
+        if self._order is None:
+            self._order = self.sort(self.reached)
+        return self._order
+
+    @property
+    def order_pos(self) -> np.ndarray:
+        """node -> position in ``order`` (-1 when unreached)."""
+        if self._order_pos is None:
+            pos = np.full(self.ix.n, -1, dtype=np.int64)
+            pos[self.order] = np.arange(len(self.order))
+            self._order_pos = pos
+        return self._order_pos
+
+    @property
+    def rounds(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per round k (from 1): (nodes, predecessors, arcs), in rank order."""
+        p = self.r_ptr
+        return [
+            (self.r_v[p[k - 1] : p[k]], self.r_u[p[k - 1] : p[k]], self.r_a[p[k - 1] : p[k]])
+            for k in range(1, len(p))
+        ]
 
     def path(self, v: int) -> tuple[list[int], list[int]]:
-        """(nodes from the root, arcs) of v's best path."""
+        """(nodes from the root, arcs) of v's best path: v's entry in round k names its predecessor and
+        the predecessor's rank in round k-1 (a node relaxes its arcs only in the round after it improved)."""
         nodes = [v]
         arcs: list[int] = []
         k = int(self.hops[v])
+        i = int(self.r_ptr[k - 1] + self.rank[v]) if k > 0 else -1
         while k > 0:
-            vs, us, a = self.rounds[k - 1]
-            i = int(np.searchsorted(vs, v))
-            v = int(us[i])
-            arcs.append(int(a[i]))
-            nodes.append(v)
+            arcs.append(int(self.r_a[i]))
+            nodes.append(int(self.r_u[i]))
             k -= 1
+            if k > 0:
+                i = int(self.r_ptr[k - 1] + self.r_ru[i])
         return nodes[::-1], arcs[::-1]
+
+
+def _all_nodes(ix: GraphIndex) -> np.ndarray:
+    if "all_nodes" not in ix.cache:
+        ix.cache["all_nodes"] = np.ones(ix.n, dtype=bool)
+    return ix.cache["all_nodes"]
+
+
+class Workspaces:
+    """Reusable search workspaces of one index: a fresh n-sized array costs a page fault per 4 KB on
+    first touch, more than the search itself on a large graph. A ``Reach`` holds its workspace and
+    gives it back (reset where it was written) when it is garbage-collected; at most ``KEEP`` are kept."""
+
+    KEEP = 4
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.free: list[tuple[np.ndarray, np.ndarray]] = []
+        self.lock = threading.Lock()
+
+    def take(self) -> tuple[np.ndarray, np.ndarray]:
+        with self.lock:
+            if self.free:
+                return self.free.pop()
+        node = np.empty((5, self.n), dtype=np.int64)
+        node[0] = kernels.INF
+        node[1:3] = -1
+        return node, np.empty((10, max(self.n, 1)), dtype=np.int64)
+
+    def give(self, ws: tuple[np.ndarray, np.ndarray], reached: np.ndarray) -> None:
+        kernels.reset(ws[0], reached)
+        with self.lock:
+            if len(self.free) < self.KEEP:
+                self.free.append(ws)
+
+
+def _workspaces(ix: GraphIndex) -> Workspaces:
+    pool = ix.cache.get("workspaces")
+    if pool is None:
+        pool = ix.cache.setdefault("workspaces", Workspaces(ix.n))
+    return pool
 
 
 def search(
     ix: GraphIndex, root: int, direction: str, tiers: int, mask: np.ndarray, node_ok: np.ndarray | None = None
 ) -> Reach:
     """Best paths from ``root`` up to ``tiers`` links in ``direction`` ("upstream"/"downstream")."""
-    n = ix.n
-    cost = np.full(n, INF_COST, dtype=np.int64)
-    hops = np.full(n, -1, dtype=np.int64)
-    tier = np.full(n, -1, dtype=np.int64)
-    rank = np.zeros(n, dtype=np.int64)
-    cost[root], hops[root], tier[root] = 0, 0, 0
     up = direction == "upstream"
-    ptr = ix.up_ptr if up else ix.down_ptr
-    far = ix.arc_to if up else ix.arc_frm
-    reach = Reach(ix, root, direction, tiers, cost, hops, tier, rank)
-    frontier = np.array([root], dtype=np.int64)
-    franks = np.zeros(1, dtype=np.int64)
-    for k in range(1, tiers + 1):
-        pos, owner = gather(ptr, frontier)
-        if len(pos) == 0:
-            break
-        arcs = pos if up else ix.down_order[pos]
-        keep = mask[arcs]
-        if node_ok is not None:
-            keep &= node_ok[far[arcs]]
-        arcs, owner = arcs[keep], owner[keep]
-        u = frontier[owner]
-        v = far[arcs]
-        c = cost[u] + ix.arc_cost[arcs]
-        better = c < cost[v]
-        if not better.any():
-            break
-        arcs, u, v, c, ru = arcs[better], u[better], v[better], c[better], franks[owner[better]]
-        sel = _pick(v, c, ru, arcs)  # sorted by v: one candidate each, the least (c, ru, arc)
-        nv, nu, na, nr = v[sel], u[sel], arcs[sel], ru[sel]
-        cost[nv] = c[sel]
-        hops[nv] = k
-        fresh = tier[nv] < 0
-        tier[nv[fresh]] = k
-        rk = np.empty(len(nv), dtype=np.int64)
-        if n < 2**31 and len(nr) < 2**31:
-            rk[np.argsort((nr << 31) | nv, kind="stable")] = np.arange(len(nv))
-        else:
-            rk[np.lexsort((nv, nr))] = np.arange(len(nv))
-        rank[nv] = rk
-        reach.rounds.append((nv, nu, na))
-        frontier, franks = nv, rk
-    reached = np.flatnonzero(hops >= 0)
-    reach.order = reached[np.lexsort((rank[reached], hops[reached], cost[reached]))]
-    reach.order_pos = np.full(n, -1, dtype=np.int64)
-    reach.order_pos[reach.order] = np.arange(len(reach.order))
+    pool = _workspaces(ix)
+    ws = pool.take()
+    out = kernels.tiered_search(
+        ix.up_ptr if up else ix.down_ptr,
+        ix.down_order,
+        not up,
+        ix.arc_to if up else ix.arc_frm,
+        ix.arc_cost,
+        mask,
+        _all_nodes(ix) if node_ok is None else node_ok,
+        node_ok is not None,
+        root,
+        tiers,
+        ws[0],
+        ws[1],
+    )
+    reach = Reach(ix, root, direction, tiers, *out)
+    weakref.finalize(reach, pool.give, ws, out[5])
     return reach
-
-
-def _bits(x: np.ndarray) -> int:
-    return int(x.max()).bit_length() if len(x) else 0
-
-
-def _pick(v: np.ndarray, c: np.ndarray, ru: np.ndarray, arcs: np.ndarray) -> np.ndarray:
-    """Indices of the least (c, ru, arc) candidate per v, in v order. Without sorting when the three
-    fit one 63-bit key (c relative to the round's cheapest): a scatter-min, then the rows that hold it."""
-    d = c - c.min()
-    bd, br, ba = _bits(d), _bits(ru), _bits(arcs)
-    if bd + br + ba <= 63:
-        key = (d << (br + ba)) | (ru << ba) | arcs
-        best = np.full(int(v.max()) + 1, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(best, v, key)
-        sel = np.flatnonzero(key == best[v])
-        return sel[np.argsort(v[sel], kind="stable")]
-    order = np.lexsort((arcs, ru, c, v))
-    vs = v[order]
-    first = np.ones(len(vs), dtype=bool)
-    first[1:] = vs[1:] != vs[:-1]
-    return order[first]
 
 
 def visible_nodes(ix: GraphIndex, viewer: Viewer) -> np.ndarray:
@@ -197,26 +237,10 @@ def withheld_links(reach: Reach, mask: np.ndarray, mask_with_licence: np.ndarray
 
 def last_arcs(reach: Reach, ents: np.ndarray) -> np.ndarray:
     """The last arc of each entity's best path (-1 for the root)."""
-    out = np.full(len(ents), -1, dtype=np.int64)
-    hops = reach.hops[ents]
-    for k in range(1, len(reach.rounds) + 1):
-        sel = np.flatnonzero(hops == k)
-        if len(sel):
-            vs, _, arcs = reach.rounds[k - 1]
-            out[sel] = arcs[np.searchsorted(vs, ents[sel])]
-    return out
+    return reach.last_arc[ents]
 
 
 def along(reach: Reach, arc_values: np.ndarray) -> np.ndarray:
     """Per node: the sum of ``arc_values`` over its best path (0 for the root and unreached nodes)."""
-    acc = np.zeros(reach.ix.n, dtype=np.int64)
-    prev_vs: np.ndarray | None = None
-    prev_vals = np.zeros(1, dtype=np.int64)
-    for vs, us, arcs in reach.rounds:
-        base = (
-            np.zeros(len(us), dtype=np.int64) if prev_vs is None else prev_vals[np.searchsorted(prev_vs, us)]
-        )
-        vals = base + arc_values[arcs]
-        acc[vs] = vals
-        prev_vs, prev_vals = vs, vals
-    return acc
+    values = arc_values.astype(np.int64, copy=False)
+    return kernels.along(reach.r_ptr, reach.r_v, reach.r_u, reach.r_a, values, reach.ix.n)
