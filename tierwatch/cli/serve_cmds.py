@@ -28,8 +28,10 @@ def _uvicorn(host: str, port: int, store: str | None) -> None:
     import uvicorn
 
     from tierwatch.api.app import create_app
+    from tierwatch.graph.query.kernels import warm_up
 
     settings = get_settings()
+    warm_up()  # the query kernels' machine code, before the first request
     if store:
         settings = settings.model_copy(update={"store": store})
     app = create_app(settings)
