@@ -1,4 +1,4 @@
-// One downstream tier: the reverse of upstream_step (who the frontier nodes supply).
+// One downstream tier: the reverse of upstream_step (who the frontier nodes supply), same answer.
 UNWIND $ids AS id
 MATCH (n:Entity {id: id})
 CALL (n) {
@@ -12,4 +12,18 @@ CALL (n) {
   WHERE $candidates OR NOT type(r) IN ['OWNERSHIP_CANDIDATE', 'SAME_AS_CANDIDATE']
   RETURN r, m
 }
-RETURN properties(r) AS e, properties(m) AS n
+WITH collect(r) AS rels, collect(DISTINCT m) AS far
+CALL (rels) {
+  UNWIND rels AS r
+  WITH [k IN $edge_keys | r[k]] + [CASE WHEN r['retired'] THEN r['prov'] END] AS shared,
+       [r['id'], r['src'], r['dst']] AS own
+  WITH shared, collect(own) AS members
+  RETURN collect([shared, members]) AS edges
+}
+CALL (far) {
+  UNWIND far AS m
+  WITH [k IN $node_keys | m[k]] AS shared, [m['id'], m['name']] AS own
+  WITH shared, collect(own) AS members
+  RETURN collect([shared, members]) AS nodes
+}
+RETURN edges, nodes

@@ -4,6 +4,12 @@ Every node carries the common label ``Entity`` plus its type's label; uniqueness
 ``id`` are generated from the schema for ``Entity``, every node label and every relationship
 type. Writes run in managed transactions, one batch per transaction; the writer's journal undoes
 a failed run (see graph/writer.py). All Cypher lives in cypher/*.cypher.
+
+Reads (``_read``, ``_read_values``) carry ``query_timeout_s`` as their transaction timeout when it
+is set (the query service sets it from ``TIERWATCH_API_QUERY_TIMEOUT_S``; ingests open the store
+without one), so the server stops a query that runs too long: ``QueryTimeoutError``. Whole-graph
+scans (``_scan``, ``iter_nodes``, ``iter_edges``: ingests, exports, and the caches the query layer
+fills once per store generation) are bounded and run without it.
 """
 
 from __future__ import annotations
@@ -17,13 +23,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from tierwatch.graph.cypher_queries import cypher
-from tierwatch.graph.errors import StoreError, StoreLockedError
+from tierwatch.graph.errors import ConfigError, QueryTimeoutError, StoreError, StoreLockedError
 from tierwatch.graph.schema import EDGE_TYPES, ENTITY_LABEL, NODE_TYPES, TYPE_PRECEDENCE
 
 Stored = dict[str, Any]
+#: what Neo4j answers when a transaction outlives its timeout (ours, or the server's
+#: db.transaction.timeout)
+TIMED_OUT = (
+    "Neo.ClientError.Transaction.TransactionTimedOut",
+    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
+)
+
+
+def _data(record: Any) -> dict[str, Any]:
+    return record.data()
 
 
 def _rel_of(edge_id: str) -> str:
@@ -43,11 +59,21 @@ class Neo4jStore:
     backend = "neo4j"
 
     def __init__(
-        self, uri: str, user: str, password: str, *, database: str = "neo4j", batch_size: int = 10_000
+        self,
+        uri: str,
+        user: str,
+        password: str,
+        *,
+        database: str = "neo4j",
+        batch_size: int = 10_000,
+        query_timeout_s: float | None = None,
     ) -> None:
         self.uri = uri
         self.database = database
         self.batch_size = batch_size
+        if query_timeout_s is not None and not query_timeout_s > 0:
+            raise ConfigError(f"the query timeout must be a positive number of seconds: {query_timeout_s}")
+        self.query_timeout_s = query_timeout_s
         try:
             self.driver: Driver = GraphDatabase.driver(uri, auth=(user, password))
             self.driver.verify_connectivity()
@@ -59,11 +85,48 @@ class Neo4jStore:
         self._ensure_constraints()
 
     # -- plumbing ----------------------------------------------------------------------------
-    def _read(self, query: str, **params: Any) -> list[dict[str, Any]]:
-        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
-            return [r.data() for r in tx.run(query, **params)]
+    @contextmanager
+    def _timed(self) -> Iterator[None]:
+        """Turn the server's "transaction timed out" into ``QueryTimeoutError``."""
+        try:
+            yield
+        except Neo4jError as exc:
+            if exc.code not in TIMED_OUT:
+                raise
+            limit = f"{self.query_timeout_s:g} s" if self.query_timeout_s else "the server's limit"
+            raise QueryTimeoutError(
+                f"the query took longer than {limit} (Neo4j stopped it); narrow it "
+                "(fewer tiers, filters, a smaller page)"
+            ) from None
 
-        with self.driver.session(database=self.database) as session:
+    def _read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        return self._run_read(query, params, _data, self.query_timeout_s)
+
+    def _read_values(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """Like ``_read`` for queries that return only values, lists and maps (never nodes,
+        relationships or paths): the records as they come, without the driver's recursive export
+        (which costs more than the transfer for large collected lists)."""
+        return self._run_read(query, params, dict, self.query_timeout_s)
+
+    def _scan(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """A whole-graph read that fills a cache once per store generation: no transaction timeout
+        (cut at the limit it would never fill on a large graph; the API's own clock answers 504
+        meanwhile)."""
+        return self._run_read(query, params, _data, None)
+
+    def _run_read(
+        self,
+        query: str,
+        params: dict[str, Any],
+        convert: Callable[[Any], dict[str, Any]],
+        timeout: float | None,
+    ) -> list[dict[str, Any]]:
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            return [convert(r) for r in tx.run(query, **params)]
+
+        if timeout is not None:
+            work = unit_of_work(timeout=timeout)(work)
+        with self._timed(), self.driver.session(database=self.database) as session:
             return session.execute_read(work)
 
     def _write(self, query: str, **params: Any) -> None:

@@ -66,8 +66,11 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(settings: Settings, backend: str | None = None) -> GraphStore:
-    """The configured store (``TIERWATCH_STORE``) or the one named."""
+def open_store(
+    settings: Settings, backend: str | None = None, *, query_timeout_s: float | None = None
+) -> GraphStore:
+    """The configured store (``TIERWATCH_STORE``) or the one named. ``query_timeout_s``: Neo4j's
+    reads carry it as their transaction timeout (the query service passes the API's limit)."""
     name = backend or settings.store
     if name == "networkx":
         from tierwatch.graph.nx_store import NetworkXStore
@@ -82,5 +85,6 @@ def open_store(settings: Settings, backend: str | None = None) -> GraphStore:
             settings.neo4j_password,
             database=settings.neo4j_database,
             batch_size=settings.neo4j_batch_size,
+            query_timeout_s=query_timeout_s,
         )
     raise ConfigError(f"unknown store {name!r}: use 'networkx' or 'neo4j'")

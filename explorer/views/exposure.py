@@ -145,8 +145,11 @@ if root_ref.type == "PublicBuyer":
                 res = exposure(row["id"], hits=1)
                 if res is None:
                     continue
-                entry = {"contract": row["contract"], "reached": res.reached,
-                         "aggregate": round(res.aggregate, 3)}
+                entry = {
+                    "contract": row["contract"],
+                    "reached": res.reached,
+                    "aggregate": round(res.aggregate, 3),
+                }
                 for cat in res.categories:
                     label = RISK_COLOURS.get(cat.category, RISK_COLOURS["other"])[1]
                     entry[label] = round(cat.score, 3) if cat.findings else None

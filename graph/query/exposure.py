@@ -117,7 +117,15 @@ def _node_class(chain: str, node: dict) -> int:
 def step_classes(ix: GraphIndex, chain: str) -> np.ndarray:
     key = f"step:{chain}"
     if key not in ix.cache:
-        ix.cache[key] = np.fromiter((_node_class(chain, d) for d in ix.nodes), dtype=np.int16, count=ix.n)
+        memo: dict[tuple[str, ...], int] = {}  # types and kinds repeat: classify each combination once
+
+        def cls(d: dict) -> int:
+            k = (d["type"], *(str(d.get(f) or "") for f in ("kind", "stage", "technology", "asset_type")))
+            if k not in memo:
+                memo[k] = _node_class(chain, d)
+            return memo[k]
+
+        ix.cache[key] = np.fromiter((cls(d) for d in ix.nodes), dtype=np.int16, count=ix.n)
     return ix.cache[key]
 
 

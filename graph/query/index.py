@@ -9,7 +9,7 @@ the two stores give the same answers. Node index = rank of the id in sorted orde
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ import numpy as np
 from tierwatch.graph.query.arcs import arcs_of, cost_of, edge_window, retired_end
 
 NONE_DAY = -1
+WINDOW_KEYS = ("type", "fiscal_year", "period_start", "period_end")  # what arcs.edge_window reads
 NO_END = 99_999_999
 
 
@@ -124,11 +125,25 @@ def compile_index(
     tcode = {t: i for i, t in enumerate(type_names)}
     ntype = np.fromiter((tcode[d["type"]] for d in node_list), dtype=np.int16, count=n)
     node_lic = np.fromiter((d.get("licence_class") == "restricted" for d in node_list), dtype=bool, count=n)
+    # per-value work is memoised: confidences, dataset lists, periods and commodities repeat a lot
+    only_hidden = _memo(lambda ds: bool(ds) and all(x in hidden_datasets for x in ds))
+
+    def ds_hidden(ds: Any) -> bool:  # node_is_hidden's dataset rule
+        return bool(ds) and only_hidden(tuple(ds))
+
     node_hidden = np.fromiter(
-        (node_is_hidden(d, hidden_datasets, hidden_ids) for d in node_list), dtype=bool, count=n
+        (
+            (d.get("type") == "RiskFinding" and d.get("access") == "restricted")
+            or d.get("id") in hidden_ids
+            or ds_hidden(d.get("datasets"))
+            for d in node_list
+        ),
+        dtype=bool,
+        count=n,
     )
+    cost = _memo(cost_of)
     node_cost = np.fromiter(
-        (cost_of(float(d.get("confidence", 0.0))) for d in node_list), dtype=np.int64, count=n
+        (cost(float(d.get("confidence", 0.0))) for d in node_list), dtype=np.int64, count=n
     )
     categories = sorted(
         {d["category"] for d in node_list if d["type"] == "RiskFinding" and d.get("category")}
@@ -154,8 +169,10 @@ def compile_index(
         anc = anc | ((anc.astype(np.int32) @ anc.astype(np.int32)) > 0)
     related = anc | anc.T
 
+    code_of = _memo(lambda value: comm_code.get(commodity_id(value), -1))
+
     def code(value: str | None) -> int:
-        return comm_code.get(commodity_id(value), -1) if value else -1
+        return code_of(value) if value else -1
 
     fnd_scomm = np.fromiter(
         (code(d.get("scope_commodity")) if d["type"] == "RiskFinding" else -1 for d in node_list),
@@ -165,6 +182,8 @@ def compile_index(
     comm_rows: list[int] = []
     comm_vals: list[int] = []
     for i, d in enumerate(node_list):
+        if not d.get("commodities") and not d.get("metal"):
+            continue
         values = set(d.get("commodities") or ())
         if d.get("metal"):
             values.add(d["metal"])
@@ -176,7 +195,9 @@ def compile_index(
 
     edge_list = sorted(edges, key=lambda e: e["id"])
     edge_pos = {e["id"]: i for i, e in enumerate(edge_list)}
-    arc_rows: list[tuple[Any, ...]] = []
+    cols: tuple[list[Any], ...] = tuple([] for _ in range(13))
+    (c_frm, c_to, c_edge, c_cost, c_conf, c_cand, c_rev, c_lic, c_comm, c_start, c_end, c_rend, c_hid) = cols
+    window = _memo(lambda key: edge_window(dict(zip(WINDOW_KEYS, key, strict=True))))
     loc_pairs: set[tuple[int, int]] = set()
     fnd_pairs: list[tuple[int, int]] = []
     for ei, e in enumerate(edge_list):
@@ -193,44 +214,42 @@ def compile_index(
         arcs = list(arcs_of(e))
         if not arcs:
             continue
-        start, end = edge_window(e)
+        start, end = window((rel, e.get("fiscal_year"), e.get("period_start"), e.get("period_end")))
         rend = retired_end(e)
         comm = code(e.get("commodity"))
         lic = e.get("licence_class") == "restricted"
-        hid = node_is_hidden({"datasets": e.get("datasets")}, hidden_datasets)
+        hid = ds_hidden(e.get("datasets"))
         for a in arcs:
-            arc_rows.append(
-                (
-                    pos[a.frm],
-                    pos[a.to],
-                    ei,
-                    cost_of(a.confidence),
-                    a.confidence,
-                    a.candidate,
-                    a.reverse,
-                    lic,
-                    comm,
-                    NONE_DAY if start is None else start,
-                    NO_END if end is None else end,
-                    NONE_DAY if rend is None else rend,
-                    hid,
-                )
-            )
-    arc_rows.sort(key=lambda r: (r[0], r[1], r[2], r[6]))
-    cols = list(zip(*arc_rows, strict=True)) if arc_rows else [()] * 13
-    arc_frm = np.array(cols[0], dtype=np.int64)
-    arc_to = np.array(cols[1], dtype=np.int64)
-    arc_edge = np.array(cols[2], dtype=np.int64)
-    arc_cost = np.array(cols[3], dtype=np.int64)
-    arc_conf = np.array(cols[4], dtype=np.float64)
-    arc_candidate = np.array(cols[5], dtype=bool)
-    arc_reverse = np.array(cols[6], dtype=bool)
-    arc_lic = np.array(cols[7], dtype=bool)
-    arc_comm = np.array(cols[8], dtype=np.int32)
-    arc_start = np.array(cols[9], dtype=np.int64)
-    arc_end = np.array(cols[10], dtype=np.int64)
-    arc_rend = np.array(cols[11], dtype=np.int64)
-    arc_hidden = np.array(cols[12], dtype=bool)
+            c_frm.append(pos[a.frm])
+            c_to.append(pos[a.to])
+            c_edge.append(ei)
+            c_cost.append(cost(a.confidence))
+            c_conf.append(a.confidence)
+            c_cand.append(a.candidate)
+            c_rev.append(a.reverse)
+            c_lic.append(lic)
+            c_comm.append(comm)
+            c_start.append(NONE_DAY if start is None else start)
+            c_end.append(NO_END if end is None else end)
+            c_rend.append(NONE_DAY if rend is None else rend)
+            c_hid.append(hid)
+    # arcs sorted by (frm, to, edge, reverse): unique per arc
+    order = np.lexsort(
+        (np.array(c_rev, dtype=bool), np.array(c_edge, dtype=np.int64), np.array(c_to, dtype=np.int64), c_frm)
+    )
+    arc_frm = np.array(c_frm, dtype=np.int64)[order]
+    arc_to = np.array(c_to, dtype=np.int64)[order]
+    arc_edge = np.array(c_edge, dtype=np.int64)[order]
+    arc_cost = np.array(c_cost, dtype=np.int64)[order]
+    arc_conf = np.array(c_conf, dtype=np.float64)[order]
+    arc_candidate = np.array(c_cand, dtype=bool)[order]
+    arc_reverse = np.array(c_rev, dtype=bool)[order]
+    arc_lic = np.array(c_lic, dtype=bool)[order]
+    arc_comm = np.array(c_comm, dtype=np.int32)[order]
+    arc_start = np.array(c_start, dtype=np.int64)[order]
+    arc_end = np.array(c_end, dtype=np.int64)[order]
+    arc_rend = np.array(c_rend, dtype=np.int64)[order]
+    arc_hidden = np.array(c_hid, dtype=bool)[order]
     up_ptr = _csr(arc_frm, n)
     down_order = np.lexsort((arc_edge, arc_frm, arc_to)) if len(arc_to) else np.zeros(0, dtype=np.int64)
     down_ptr = _csr(arc_to[down_order], n)
@@ -299,6 +318,21 @@ def compile_index(
         hidden_datasets=hidden_datasets,
         hidden_ids=hidden_ids,
     )
+
+
+def _memo(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``fn`` remembered per (hashable) argument, for one compilation."""
+    seen: dict[Any, Any] = {}
+
+    def get(key: Any) -> Any:
+        try:
+            if key not in seen:
+                seen[key] = fn(key)
+            return seen[key]
+        except TypeError:  # unhashable: an odd stored value
+            return fn(key)
+
+    return get
 
 
 def hidden_ids_of(

@@ -224,5 +224,6 @@ def open_query_service(settings: Settings, backend: str | None = None) -> QueryS
     from tierwatch.graph.query.engine_service import StoreQueryService
     from tierwatch.graph.store import open_store
 
-    store = open_store(settings, backend)
+    # Neo4j reads carry the API's limit as their transaction timeout: the server stops them too
+    store = open_store(settings, backend, query_timeout_s=settings.api_query_timeout_s)
     return StoreQueryService(store)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -19,6 +20,60 @@ from tierwatch.graph.query.index import GraphIndex, compile_index, hidden_datase
 
 Stored = dict[str, Any]
 SEARCH_SKIP_TYPES = ("Indicator", "Source", "RiskFinding")
+
+#: What the Neo4j source fetches of the nodes and chain edges it gathers for a traversal (the root,
+#: commodities and findings come whole). Every property the query layer reads from a reached node
+#: or a link (graph/query/index.py, arcs.py, findings.py, results.py, exposure.py, traverse.py)
+#: must be listed here, or the two stores answer differently (tests/query/test_contract.py).
+NODE_FACTS = (  # and id, name
+    "type",
+    "country",
+    "region",
+    "iso2",
+    "licence_class",
+    "access",
+    "datasets",
+    "confidence",
+    "retired",
+    "commodities",
+    "metal",
+    "parents",
+    "category",
+    "scope_commodity",
+    "kind",
+    "stage",
+    "technology",
+    "asset_type",
+    "categories",
+)
+#: LOCATED_IN edges only place nodes (index.py); only those to places that can bring findings are
+#: fetched (a place no finding concerns changes no answer; a region's country may have some)
+PLACE_EDGE_FACTS = ("type",)
+#: and of chain edges (a retired edge brings its ``prov`` too: it dates the retirement)
+EDGE_FACTS = (  # and id, src, dst
+    "type",
+    "confidence",
+    "score",
+    "candidate",
+    "status",
+    "commodity",
+    "licence_class",
+    "datasets",
+    "methods",
+    "retired",
+    "period_start",
+    "period_end",
+    "fiscal_year",
+)
+
+
+@functools.cache
+def _steps(rel: str, not_realised: bool, upstream: bool) -> tuple[bool, ...]:
+    """Per arc of an edge of this type (and status: arcs.arcs_of's directions depend on nothing
+    else), whether the step in this direction starts at the edge's source."""
+    status = "not_realised" if not_realised else None
+    probe = {"type": rel, "status": status, "src": "s", "dst": "d", "id": "", "confidence": 1.0}
+    return tuple((arc.frm if upstream else arc.to) == "s" for arc in arcs_of(probe))
 
 
 class EmbeddedSource:
@@ -106,6 +161,10 @@ class Neo4jSource:
             **{k: v for k, v in params.items() if k != "hops"},
         )
 
+    def _scan(self, name: str, **params: Any) -> list[dict[str, Any]]:
+        """A whole-graph read for a per-generation cache (no transaction timeout: see neo4j_store)."""
+        return self.store._scan(cypher(name), **params)
+
     def _fingerprint(self) -> str:
         rows = self._read("store_generation")
         if not rows:
@@ -138,13 +197,13 @@ class Neo4jSource:
         def make() -> tuple[frozenset[str], frozenset[str]]:
             fake = []
             restricted: set[str] = set()
-            for row in self._read("finding_datasets"):
+            for row in self._scan("finding_datasets"):
                 fake.append(
                     {"datasets": [row["dataset"]], "access": "restricted" if row["restricted"] else "public"}
                 )
                 if row["restricted"]:
                     restricted.add(row["dataset"])
-            rows = self._read("hidden_entities")
+            rows = self._scan("hidden_entities")
             targets = {r["id"]: r["linked"] for r in rows}
             nodes = {
                 r["id"]: {"id": r["id"], "type": r["type"], "datasets": r["datasets"] or []} for r in rows
@@ -161,11 +220,49 @@ class Neo4jSource:
             ),
         )
 
+    def _finding_count(self) -> int:
+        """About how many findings there are (each counted once per dataset)."""
+        return self._cached("finding_count", lambda: sum(r["n"] for r in self._scan("finding_datasets")))
+
     def _commodities(self) -> list[Stored]:
         return self._cached("commodities", lambda: list(self.store.iter_nodes(types=["Commodity"])))
 
+    def _facts(
+        self, name: str, edge_keys: tuple[str, ...] = EDGE_FACTS, **params: Any
+    ) -> tuple[list[Stored], list[Stored]]:
+        """A gathering query's one record as (edges, nodes): elements rebuilt from the groups of the
+        facts they share (see cypher/upstream_step.cypher); whole nodes come as maps."""
+        rows = self.store._read_values(
+            cypher(name), edge_keys=list(edge_keys), node_keys=list(NODE_FACTS), **params
+        )
+        if not rows:
+            return [], []
+        shared_keys = (*edge_keys, "prov")
+        edges: list[Stored] = []
+        for shared, members in rows[0]["edges"]:
+            base = {k: v for k, v in zip(shared_keys, shared, strict=True) if v is not None}
+            for eid, src, dst in members:
+                e = base.copy()
+                e["id"], e["src"], e["dst"] = eid, src, dst
+                edges.append(e)
+        nodes: list[Stored] = []
+        for group in rows[0]["nodes"]:
+            if isinstance(group, dict):
+                nodes.append(group)
+                continue
+            shared, members = group
+            base = {k: v for k, v in zip(NODE_FACTS, shared, strict=True) if v is not None}
+            for nid, name in members:
+                d = base.copy()
+                d["id"] = nid
+                if name is not None:
+                    d["name"] = name
+                nodes.append(d)
+        return edges, nodes
+
     def index_for(self, root: str, direction: str, tiers: int, candidates: bool) -> GraphIndex:
-        """Gather the subgraph within ``tiers`` chain links of ``root`` tier by tier, then compile it."""
+        """Gather the subgraph within ``tiers`` chain links of ``root`` tier by tier (one query per
+        tier, only the facts the search reads: ``NODE_FACTS``, ``EDGE_FACTS``), then compile it."""
         start = self.node(root)
         nodes: dict[str, Stored] = {d["id"]: d for d in self._commodities()}
         edges: dict[str, Stored] = {}
@@ -175,17 +272,22 @@ class Neo4jSource:
         seen = {root}
         frontier = [root]
         query = "upstream_step" if direction == "upstream" else "downstream_step"
+        upstream = direction == "upstream"
         for _ in range(tiers):
             if not frontier:
                 break
             fset = set(frontier)
             nxt: set[str] = set()
-            for row in self._read(query, ids=sorted(frontier), candidates=candidates):
-                e, m = row["e"], row["n"]
-                edges[e["id"]] = e
+            tier_edges, tier_nodes = self._facts(query, ids=frontier, candidates=candidates)
+            for m in tier_nodes:
                 nodes.setdefault(m["id"], m)
-                for arc in arcs_of(e):
-                    near, far = (arc.frm, arc.to) if direction == "upstream" else (arc.to, arc.frm)
+            for e in tier_edges:
+                edges[e["id"]] = e
+                src, dst = e["src"], e["dst"]
+                if src in seen and dst in seen:  # nothing new at either end
+                    continue
+                for near_is_src in _steps(e["type"], e.get("status") == "not_realised", upstream):
+                    near, far = (src, dst) if near_is_src else (dst, src)
                     if near in fset and far not in seen:
                         nxt.add(far)
             seen |= nxt
@@ -196,32 +298,44 @@ class Neo4jSource:
     def _add_context(self, nodes: dict[str, Stored], edges: dict[str, Stored], ids: list[str]) -> None:
         """Places of the gathered nodes (edges and properties; a region's country) and their findings."""
         places: set[str] = set()
-        for row in self._read("location_context", ids=ids):
-            edges[row["e"]["id"]] = row["e"]
-            nodes.setdefault(row["n"]["id"], row["n"])
-            places.add(row["n"]["id"])
+
+        def located(of: list[str]) -> None:
+            found_edges, found_nodes = self._facts("location_context", PLACE_EDGE_FACTS, ids=of)
+            for e in found_edges:
+                edges[e["id"]] = e
+            for m in found_nodes:
+                nodes.setdefault(m["id"], m)
+                places.add(m["id"])
+
+        def named_places() -> None:
+            missing = sorted(places - set(nodes))
+            if missing:
+                for m in self._facts("node_facts", ids=missing)[1]:
+                    nodes[m["id"]] = m
+
+        located(ids)
         for nid in ids:
             d = nodes[nid]
             if d.get("country"):
                 places.add(f"country:{d['country']}")
             if d.get("region"):
                 places.add(f"region:{d['region']}")
-        for pid, d in self.store.get_nodes(sorted(places - set(nodes))).items():
-            nodes[pid] = d
+        named_places()
         regions = sorted(p for p in places if p in nodes and nodes[p]["type"] == "Region")
-        for row in self._read("location_context", ids=regions):
-            edges[row["e"]["id"]] = row["e"]
-            nodes.setdefault(row["n"]["id"], row["n"])
-            places.add(row["n"]["id"])
+        if regions:
+            located(regions)
         for r in regions:
             if nodes[r].get("country"):
                 places.add(f"country:{nodes[r]['country']}")
-        for pid, d in self.store.get_nodes(sorted(places - set(nodes))).items():
-            nodes[pid] = d
+        named_places()
         targets = sorted(set(ids) | {p for p in places if p in nodes})
-        for row in self._read("concerns_into", ids=targets):
-            edges[row["e"]["id"]] = row["e"]
-            nodes.setdefault(row["n"]["id"], row["n"])
+        # by seeks from the targets, or by one pass over the findings when those are fewer
+        query = "concerns_among" if len(targets) > self._finding_count() else "concerns_into"
+        found_edges, findings = self._facts(query, ids=targets)
+        for e in found_edges:
+            edges[e["id"]] = e
+        for f in findings:  # whole findings: answers quote them
+            nodes[f["id"]] = f
 
     def node(self, node_id: str) -> Stored | None:
         return self.store.get_nodes([node_id]).get(node_id)
@@ -234,6 +348,6 @@ class Neo4jSource:
             "search",
             lambda: [
                 {k: v for k, v in r.items() if v is not None}
-                for r in self._read("search_names", skip_types=list(SEARCH_SKIP_TYPES))
+                for r in self._scan("search_names", skip_types=list(SEARCH_SKIP_TYPES))
             ],
         )

@@ -75,7 +75,7 @@ def _first_label(template: Template, row: list) -> tuple[int, str] | None:
 
 
 def _value_after(template: Template, row: list, index: int) -> str:
-    for cell in row[index + 1: index + 1 + VALUE_WINDOW]:
+    for cell in row[index + 1 : index + 1 + VALUE_WINDOW]:
         text = template.in_english(cell)
         if text:
             return text
@@ -124,8 +124,9 @@ def read_declaration(template: Template) -> Declaration:
             decl.metal_answers.setdefault(metal, {})[question] = answer
     decl.company = decl.fields.get("company_name", "")
     if not decl.company:
-        raise InputFileError(str(template.path), "the declaration names no company (a blank template?)",
-                             field="Company Name")
+        raise InputFileError(
+            str(template.path), "the declaration names no company (a blank template?)", field="Company Name"
+        )
     decl.products = read_products(template)
     return decl
 
@@ -154,7 +155,7 @@ def read_products(template: Template, limit: int = 100) -> list[str]:
                 continue
             name = next((i for i, k in enumerate(keys) if "product name" in k), None)
             out = []
-            for r in rows[h + 1:]:
+            for r in rows[h + 1 :]:
                 parts = [cell_text(r[i]) for i in (number, name) if i is not None and i < len(r)]
                 parts = [p for p in parts if p and not p.startswith("©")]  # the template's copyright line
                 if parts:

@@ -66,8 +66,11 @@ LIST_FIELDS = [
     FieldSpec("contact_name", "Smelter Contact Name", r"contact name"),
     FieldSpec("contact_email", "Smelter Contact Email", r"contact e-?mail"),
     FieldSpec("next_steps", "Proposed next steps", r"next steps"),
-    FieldSpec("recycled", "Does 100% of the smelter's feedstock originate from recycled or scrap sources?",
-              r"100\s*%.*recycled"),
+    FieldSpec(
+        "recycled",
+        "Does 100% of the smelter's feedstock originate from recycled or scrap sources?",
+        r"100\s*%.*recycled",
+    ),
     FieldSpec("comments", "Comments", r"^comments?$"),
     FieldSpec("standard_name", "Standard Smelter Name", r"^standard smelter names?$"),
 ]
@@ -116,8 +119,14 @@ class CmrtPipeline(Pipeline):
 class FileReader:
     """One declaration file's smelter list, row by row."""
 
-    def __init__(self, pipeline: CmrtPipeline, ctx: IngestContext, declaration: Declaration, table: Table,
-                 template: Template) -> None:
+    def __init__(
+        self,
+        pipeline: CmrtPipeline,
+        ctx: IngestContext,
+        declaration: Declaration,
+        table: Table,
+        template: Template,
+    ) -> None:
         self.template = template
         self.pipeline, self.ctx, self.decl, self.table = pipeline, ctx, declaration, table
         self.origins = OriginReader(pipeline.spec.lookups)
@@ -132,10 +141,12 @@ class FileReader:
 
     def row_facts(self, values: dict[str, str]) -> dict[str, str]:
         """What one smelter-list row says beyond the smelter's identity (no personal fields)."""
-        facts = {"mine_column": values.get("mine_names", ""),
-                 "location_column": values.get("mine_location", ""),
-                 "feedstock_100pct_recycled_or_scrap": self.template.in_english(values.get("recycled", "")),
-                 "comments": values.get("comments", "")}
+        facts = {
+            "mine_column": values.get("mine_names", ""),
+            "location_column": values.get("mine_location", ""),
+            "feedstock_100pct_recycled_or_scrap": self.template.in_english(values.get("recycled", "")),
+            "comments": values.get("comments", ""),
+        }
         return {k: v for k, v in facts.items() if v}
 
     def run(self) -> None:
@@ -179,9 +190,20 @@ class FileReader:
         metal = commodity.removeprefix("commodity:")
         rows = self.smelter_rows.get(self.smelter_key(values))
         evidence = {**self.decl.summary(commodity), "smelter_rows": rows}
-        ctx.edge(Supplies(src=smelter, dst=self.company.id, key=metal, commodity=commodity, status="declared",
-                          granularity="entity", evidence=_json(evidence)),
-                 at=at, method=method, confidence=0.9 if method == Method.DECLARED else 0.8)
+        ctx.edge(
+            Supplies(
+                src=smelter,
+                dst=self.company.id,
+                key=metal,
+                commodity=commodity,
+                status="declared",
+                granularity="entity",
+                evidence=_json(evidence),
+            ),
+            at=at,
+            method=method,
+            confidence=0.9 if method == Method.DECLARED else 0.8,
+        )
         self.emit_origins(values, smelter, commodity, at)
 
     # -- smelters -----------------------------------------------------------------------------
@@ -194,15 +216,27 @@ class FileReader:
             lookup = ""
         name = values.get("standard_name") or lookup or declared_name
         country = lenient_country(values.get("country_code", "")) or lenient_country(
-            values.get("country", ""))
+            values.get("country", "")
+        )
         metal = commodity.removeprefix("commodity:")
         aliases = sorted({lookup, declared_name, name} - {""})
         if is_cid(cid):
             nid = f"rmi:{cid}"
-            ctx.node(Smelter(id=nid, rmi_id=cid, name=name or None, aliases=aliases,
-                             identifiers=[f"RMI:{cid}"], metal=metal, commodities=[commodity],
-                             country=country, city=values.get("city") or None,
-                             state=values.get("state") or None), at=at)
+            ctx.node(
+                Smelter(
+                    id=nid,
+                    rmi_id=cid,
+                    name=name or None,
+                    aliases=aliases,
+                    identifiers=[f"RMI:{cid}"],
+                    metal=metal,
+                    commodities=[commodity],
+                    country=country,
+                    city=values.get("city") or None,
+                    state=values.get("state") or None,
+                ),
+                at=at,
+            )
             return nid, Method.DECLARED
         if cid.casefold() not in UNKNOWN_IDS:
             ctx.reject("smelter id is not an RMI id (CIDnnnnnn)", "Smelter Identification", cid)
@@ -212,13 +246,24 @@ class FileReader:
             return None
         matched = self.match_by_name([n for n in (declared_name, lookup) if n], commodity)
         if matched:
-            ctx.node(Smelter(id=matched, aliases=aliases, commodities=[commodity]), at=at,
-                     method=Method.NAME_MATCH)
+            ctx.node(
+                Smelter(id=matched, aliases=aliases, commodities=[commodity]), at=at, method=Method.NAME_MATCH
+            )
             return matched, Method.NAME_MATCH
         nid = f"cmrt:smelter:{metal}:{slug(name)}"
-        ctx.node(Smelter(id=nid, name=name, aliases=aliases, metal=metal, commodities=[commodity],
-                         country=country, city=values.get("city") or None,
-                         state=values.get("state") or None), at=at)
+        ctx.node(
+            Smelter(
+                id=nid,
+                name=name,
+                aliases=aliases,
+                metal=metal,
+                commodities=[commodity],
+                country=country,
+                city=values.get("city") or None,
+                state=values.get("state") or None,
+            ),
+            at=at,
+        )
         if country:
             ctx.edge(LocatedIn(src=nid, dst=ctx.ref.country(country) or f"country:{country}"), at=at)
         self.candidate(nid, name, commodity, at)
@@ -231,14 +276,19 @@ class FileReader:
             if rec.type == "Smelter" and rec.id.startswith("rmi:"):
                 old = out.get(rec.id, {"names": [], "commodities": []})
                 names = [rec.props.get("name") or "", *rec.props.get("aliases", [])]
-                out[rec.id] = {"names": [*old["names"], *names],
-                               "commodities": [*old["commodities"], *rec.props.get("commodities", [])]}
+                out[rec.id] = {
+                    "names": [*old["names"], *names],
+                    "commodities": [*old["commodities"], *rec.props.get("commodities", [])],
+                }
         return out
 
     def match_by_name(self, names: list[str], commodity: str) -> str | None:
         keys = {normalise_name(n) for n in names} - {""}
-        found = {sid for sid, entry in self.reference().items() if commodity in entry["commodities"]
-                 and keys & {normalise_name(n) for n in entry["names"]}}
+        found = {
+            sid
+            for sid, entry in self.reference().items()
+            if commodity in entry["commodities"] and keys & {normalise_name(n) for n in entry["names"]}
+        }
         return found.pop() if len(found) == 1 else None
 
     def candidate(self, nid: str, name: str, commodity: str, at: str) -> None:
@@ -254,10 +304,18 @@ class FileReader:
         if best:
             score, sid, other = best
             a, b = sorted((nid, sid))
-            self.ctx.edge(SameAsCandidate(src=a, dst=b, score=round(score / 100, 3),
-                                          evidence=f"declared name '{name}' ~ RMI name '{other}' "
-                                                   f"(token set ratio {score:.0f}, same metal)"),
-                          at=at, method=Method.NAME_MATCH, confidence=round(score / 100, 3))
+            self.ctx.edge(
+                SameAsCandidate(
+                    src=a,
+                    dst=b,
+                    score=round(score / 100, 3),
+                    evidence=f"declared name '{name}' ~ RMI name '{other}' "
+                    f"(token set ratio {score:.0f}, same metal)",
+                ),
+                at=at,
+                method=Method.NAME_MATCH,
+                confidence=round(score / 100, 3),
+            )
 
     # -- origins ------------------------------------------------------------------------------
     def emit_origins(self, values: dict[str, str], smelter: str, commodity: str, at: str) -> None:
@@ -273,9 +331,20 @@ class FileReader:
         mine_country = countries.pop() if len(countries) == 1 else None
 
         def supply(src: str, kind: str, key: str, method: Method = Method.DECLARED, **extra: object) -> None:
-            ctx.edge(Supplies(src=src, dst=smelter, key=key, commodity=commodity, status="declared",
-                              evidence=evidence, **extra),  # type: ignore[arg-type]
-                     at=at, method=method, confidence=ORIGIN_CONFIDENCE[kind])
+            ctx.edge(
+                Supplies(
+                    src=src,
+                    dst=smelter,
+                    key=key,
+                    commodity=commodity,
+                    status="declared",
+                    evidence=evidence,
+                    **extra,
+                ),  # type: ignore[arg-type]
+                at=at,
+                method=method,
+                confidence=ORIGIN_CONFIDENCE[kind],
+            )
 
         for origin in origins:
             spec = self.origins.codes.get(origin.code or "", {})
@@ -285,10 +354,16 @@ class FileReader:
                 supply(country, "country", key, granularity="country", origin_code=origin.code)
             elif origin.kind == "code" and spec.get("kind") == "covered_countries":
                 for code in COVERED_COUNTRIES:
-                    supply(ctx.ref.country(code), "covered", f"{metal}:CC", Method.INFERRED,
-                           granularity="category", origin_code="CC",
-                           note=f"RMI origin code CC ({spec.get('name')}) was declared; this is one of the "
-                                "covered countries, not a country the declarer named")
+                    supply(
+                        ctx.ref.country(code),
+                        "covered",
+                        f"{metal}:CC",
+                        Method.INFERRED,
+                        granularity="category",
+                        origin_code="CC",
+                        note=f"RMI origin code CC ({spec.get('name')}) was declared; this is one of the "
+                        "covered countries, not a country the declarer named",
+                    )
             elif origin.kind in ("code", "recycled"):
                 code = origin.code or ""
                 names = self.origins.codes.get(code, {})
@@ -297,27 +372,55 @@ class FileReader:
             elif origin.kind == "district":
                 country = ctx.ref.country(origin.country)
                 province = ctx.ref.region(origin.region) if origin.region else None
-                where = (f"{origin.region} {ctx.nodes[province].props.get('name')}" if province
-                         else origin.country)
-                supply(country, "district", f"{metal}:district:{slug(origin.text)}", granularity="district",
-                       note=f"district {origin.text} ({where}), named as the origin in the declaration")
+                where = (
+                    f"{origin.region} {ctx.nodes[province].props.get('name')}" if province else origin.country
+                )
+                supply(
+                    country,
+                    "district",
+                    f"{metal}:district:{slug(origin.text)}",
+                    granularity="district",
+                    note=f"district {origin.text} ({where}), named as the origin in the declaration",
+                )
             elif origin.kind == "mine":
                 self.mine(origin.text, mine_country, smelter, commodity, at, evidence)
             else:
-                ctx.notes.append(f"{ctx.file} {at}: origin text {origin.text!r} names no place, code or "
-                                 "mine; no origin link")
+                ctx.notes.append(
+                    f"{ctx.file} {at}: origin text {origin.text!r} names no place, code or "
+                    "mine; no origin link"
+                )
 
-    def mine(self, name: str, country: str | None, smelter: str, commodity: str, at: str,
-             evidence: str) -> None:
+    def mine(
+        self, name: str, country: str | None, smelter: str, commodity: str, at: str, evidence: str
+    ) -> None:
         ctx = self.ctx
         mid = f"cmrt:mine:{slug(name)}:{country or 'unknown'}"
-        ctx.node(Mine(id=mid, name=name, commodities=[commodity], mining_type="unknown", country=country,
-                      note="named as a mine of origin in a CMRT smelter list"), at=at)
+        ctx.node(
+            Mine(
+                id=mid,
+                name=name,
+                commodities=[commodity],
+                mining_type="unknown",
+                country=country,
+                note="named as a mine of origin in a CMRT smelter list",
+            ),
+            at=at,
+        )
         if country:
             ctx.edge(LocatedIn(src=mid, dst=ctx.ref.country(country) or f"country:{country}"), at=at)
-        ctx.edge(Supplies(src=mid, dst=smelter, key=commodity.removeprefix("commodity:"), commodity=commodity,
-                          status="declared", granularity="entity", evidence=evidence),
-                 at=at, confidence=ORIGIN_CONFIDENCE["mine"])
+        ctx.edge(
+            Supplies(
+                src=mid,
+                dst=smelter,
+                key=commodity.removeprefix("commodity:"),
+                commodity=commodity,
+                status="declared",
+                granularity="entity",
+                evidence=evidence,
+            ),
+            at=at,
+            confidence=ORIGIN_CONFIDENCE["mine"],
+        )
 
 
 def _json(data: dict[str, object]) -> str:

@@ -66,8 +66,9 @@ class Endpoint:
 class ChainEntities:
     """Emits companies, sites, facilities and ownership links, resolving names the file abbreviates."""
 
-    def __init__(self, ctx: IngestContext, brands: list[str], ownership_confidence: float,
-                 stages: dict[str, str]) -> None:
+    def __init__(
+        self, ctx: IngestContext, brands: list[str], ownership_confidence: float, stages: dict[str, str]
+    ) -> None:
         self.ctx = ctx
         self.brands = {normalise_name(b) for b in brands}
         self.ownership_confidence = ownership_confidence
@@ -115,8 +116,9 @@ class ChainEntities:
         lat = parse_coordinate(cells.lat, 90.0)
         lon = parse_coordinate(cells.lon, 180.0)
         if (cells.lat or cells.lon) and (lat is None or lon is None):
-            self.ctx.notes.append(f"{self.ctx.file} row {self.row}: coordinates '{cells.lat}, "
-                                  f"{cells.lon}' unreadable, not kept")
+            self.ctx.notes.append(
+                f"{self.ctx.file} row {self.row}: coordinates '{cells.lat}, {cells.lon}' unreadable, not kept"
+            )
             lat = lon = None
         region = region_code(cells.country_code, cells.place) if cells.place else None
         place = readable_place(cells.place) if cells.place else None
@@ -131,35 +133,72 @@ class ChainEntities:
         self._ownership(cells, company)
         return Endpoint(company.id, site, company.id)
 
-    def _artisanal_site(self, cells: SideCells, lat: float | None, lon: float | None, region: str | None,
-                        place: str | None) -> str:
+    def _artisanal_site(
+        self, cells: SideCells, lat: float | None, lon: float | None, region: str | None, place: str | None
+    ) -> str:
         name, _ = split_name(cells.company)
         key = slug(name)
         if fold(name).startswith(GENERIC_SITE_PREFIX):  # "Artisanal producers": named by its place
             key = f"{key}:{slug(place or 'unknown')}"
             name = f"{name} ({place})" if place else name
-        model = Mine(id=f"rm:mine:{key}", name=name, aliases=[cells.company] if cells.company != name else [],
-                     mining_type="artisanal", commodities=cells.commodities, lat=lat, lon=lon,
-                     country=cells.country_code, region=region,
-                     note=f"artisanal site; place: {place}" if place else "artisanal site")
+        model = Mine(
+            id=f"rm:mine:{key}",
+            name=name,
+            aliases=[cells.company] if cells.company != name else [],
+            mining_type="artisanal",
+            commodities=cells.commodities,
+            lat=lat,
+            lon=lon,
+            country=cells.country_code,
+            region=region,
+            note=f"artisanal site; place: {place}" if place else "artisanal site",
+        )
         return self.ctx.node(model)
 
-    def _facility(self, cells: SideCells, company: NodeModel, lat: float | None, lon: float | None,
-                  region: str | None, place: str | None) -> str:
+    def _facility(
+        self,
+        cells: SideCells,
+        company: NodeModel,
+        lat: float | None,
+        lon: float | None,
+        region: str | None,
+        place: str | None,
+    ) -> str:
         org_key, facility_key = self._facility_key(cells.company, cells.facility)
         kinds = sorted(k for k in self.facility_kinds.get((org_key, facility_key), set()) if k)
         name = f"{company.name}: {cells.facility or 'unnamed facility'}"
         stage = self.stages.get(fold(cells.step))
         if kinds == ["Mine"]:
             mining = "industrial" if fold(cells.step) == "mining" else "unknown"
-            return self.ctx.node(Mine(id=f"rm:mine:{org_key}:{facility_key}", name=name, mining_type=mining,
-                                      commodities=cells.commodities, lat=lat, lon=lon, operator=company.name,
-                                      country=cells.country_code, region=region,
-                                      note=f"place: {place}" if place else None))
-        return self.ctx.node(Facility(
-            id=f"rm:facility:{org_key}:{facility_key}", name=name, kind=" / ".join(kinds) or None,
-            address=place, country=cells.country_code, region=region, lat=lat, lon=lon, stage=stage,
-            products=cells.products, commodities=cells.commodities))
+            return self.ctx.node(
+                Mine(
+                    id=f"rm:mine:{org_key}:{facility_key}",
+                    name=name,
+                    mining_type=mining,
+                    commodities=cells.commodities,
+                    lat=lat,
+                    lon=lon,
+                    operator=company.name,
+                    country=cells.country_code,
+                    region=region,
+                    note=f"place: {place}" if place else None,
+                )
+            )
+        return self.ctx.node(
+            Facility(
+                id=f"rm:facility:{org_key}:{facility_key}",
+                name=name,
+                kind=" / ".join(kinds) or None,
+                address=place,
+                country=cells.country_code,
+                region=region,
+                lat=lat,
+                lon=lon,
+                stage=stage,
+                products=cells.products,
+                commodities=cells.commodities,
+            )
+        )
 
     def _locate(self, site: str, country_code: str, region: str | None) -> None:
         country = self.ctx.ref.country(country_code)
@@ -176,8 +215,10 @@ class ChainEntities:
         return None if owner.id == owned else owner.id
 
     def _owns(self, owner: str, owned: str, relation: str, share: float | None, stated: str) -> None:
-        self.ctx.edge(Owns(src=owner, dst=owned, relation=relation, share=share, note=f"stated: {stated}"),
-                      confidence=self.ownership_confidence)
+        self.ctx.edge(
+            Owns(src=owner, dst=owned, relation=relation, share=share, note=f"stated: {stated}"),
+            confidence=self.ownership_confidence,
+        )
 
     def _ownership(self, cells: SideCells, company: NodeModel) -> None:
         for member in parse_members(cells.parents) if cells.parents else []:
@@ -192,8 +233,10 @@ class ChainEntities:
         if jv_name and composition:
             venture = self.org(jv_name)
         elif jv_name:
-            self.ctx.notes.append(f"{self.ctx.file} row {self.row}: joint venture '{jv_name}' of "
-                                  f"{company.name} named without its composition: no ownership link made")
+            self.ctx.notes.append(
+                f"{self.ctx.file} row {self.row}: joint venture '{jv_name}' of "
+                f"{company.name} named without its composition: no ownership link made"
+            )
         for member in parse_members(composition) if composition else []:
             owner = self._owner(member.name, venture.id)
             if owner:

@@ -69,8 +69,9 @@ def parse_members(text: str) -> list[Member]:
     for piece in pieces:
         share_match = _SHARE.search(piece)
         share = float(share_match.group(1).replace(",", ".")) / 100 if share_match else None
-        name = _PAREN.sub(lambda m: "" if "%" in m.group(0) or "subsidiary" in m.group(0) else m.group(0),
-                          piece)
+        name = _PAREN.sub(
+            lambda m: "" if "%" in m.group(0) or "subsidiary" in m.group(0) else m.group(0), piece
+        )
         name = _SHARE.sub("", name)
         name = _THROUGH.split(name)[-1]
         name = re.sub(r"\(\s*-?\s*\)", "", name).strip(" -,")

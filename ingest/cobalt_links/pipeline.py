@@ -41,8 +41,14 @@ from tierwatch.ingest.framework import IngestContext, Pipeline
 from tierwatch.ingest.readers import csv_header, read_csv
 
 LINKS, BHRRC = "links", "bhrrc-ids"
-_SIDE_COLUMNS = ("company", "joint venture", "joint venture composition", "subsidiary company",
-                 "parent company(ies)", "facility name")
+_SIDE_COLUMNS = (
+    "company",
+    "joint venture",
+    "joint venture composition",
+    "subsidiary company",
+    "parent company(ies)",
+    "facility name",
+)
 
 
 class CobaltLinksPipeline(Pipeline):
@@ -61,8 +67,12 @@ class CobaltLinksPipeline(Pipeline):
 
     def run(self, ctx: IngestContext, files: list[tuple[Path, str]]) -> None:
         self._pages: dict[str, tuple[str, str]] = {}  # BHRRC id -> (first org id, its name)
-        self._entities = ChainEntities(ctx, self.spec.raw.get("brands", []),
-                                       self.spec.raw["confidence"]["ownership"], self.spec.lookups["stage"])
+        self._entities = ChainEntities(
+            ctx,
+            self.spec.raw.get("brands", []),
+            self.spec.raw["confidence"]["ownership"],
+            self.spec.lookups["stage"],
+        )
         super().run(ctx, files)
 
     def _columns(self, ctx: IngestContext, path: Path, role: str) -> tuple[Columns, list[dict[str, str]]]:
@@ -98,8 +108,12 @@ class CobaltLinksPipeline(Pipeline):
             names = [n.strip() for n in name.split(" / ")]
             latin = [n for n in names if re.search("[A-Za-z]", n)]
             if "%" in name or len(latin) > 1:
-                ctx.reject("name lists several companies or names; the file does not say which one the "
-                           "BHRRC page is for", "RM name", name)
+                ctx.reject(
+                    "name lists several companies or names; the file does not say which one the "
+                    "BHRRC page is for",
+                    "RM name",
+                    name,
+                )
                 continue
             model = self._entities.org(latin[0] if latin else name)
             ident = f"BHRRC:{page}"
@@ -107,10 +121,16 @@ class CobaltLinksPipeline(Pipeline):
             first = self._pages.setdefault(page, (model.id, model.name or name))
             if first[0] != model.id:
                 a, b = sorted((first[0], model.id))
-                ctx.edge(SameAsCandidate(src=a, dst=b, score=confidence["same_page"],
-                                         evidence=f"'{first[1]}' and '{model.name}' both map to BHRRC "
-                                                  f"company page {page}"),
-                         confidence=confidence["same_page"], method=Method.IDENTIFIER_MATCH)
+                ctx.edge(
+                    SameAsCandidate(
+                        src=a,
+                        dst=b,
+                        score=confidence["same_page"],
+                        evidence=f"'{first[1]}' and '{model.name}' both map to BHRRC company page {page}",
+                    ),
+                    confidence=confidence["same_page"],
+                    method=Method.IDENTIFIER_MATCH,
+                )
 
     # -- links ---------------------------------------------------------------------------------
     def _learn(self, columns: Columns, rows: list[dict[str, str]]) -> None:
@@ -118,13 +138,16 @@ class CobaltLinksPipeline(Pipeline):
         entities = self._entities
         for row in rows:
             step = fold(columns.get(row, "Input chain step"))
-            for side, kind_col in (("Supplier", "Supplier_facility_clean"),
-                                   ("Buyer", "Buyer facility type clean")):
+            for side, kind_col in (
+                ("Supplier", "Supplier_facility_clean"),
+                ("Buyer", "Buyer facility type clean"),
+            ):
                 company = columns.get(row, f"{side} company")
                 if company:
                     entities.learn(company, artisanal_site=side == "Supplier" and step == ARTISANAL_MINING)
-                    entities.learn_facility(company, columns.get(row, f"{side} facility name"),
-                                            columns.get(row, kind_col))
+                    entities.learn_facility(
+                        company, columns.get(row, f"{side} facility name"), columns.get(row, kind_col)
+                    )
         for row in rows:
             for side in ("Supplier", "Buyer"):
                 for col in _SIDE_COLUMNS[:5]:
@@ -139,20 +162,34 @@ class CobaltLinksPipeline(Pipeline):
                 return [cid for cid in (ctx.ref.commodity(n) for n in names) if cid]
         return []
 
-    def _side(self, ctx: IngestContext, columns: Columns, row: dict[str, str], side: str, country: str,
-              commodities: list[str], products: list[str]) -> Endpoint:
+    def _side(
+        self,
+        ctx: IngestContext,
+        columns: Columns,
+        row: dict[str, str],
+        side: str,
+        country: str,
+        commodities: list[str],
+        products: list[str],
+    ) -> Endpoint:
         get = columns.get
         kind_col = "Supplier_facility_clean" if side == "Supplier" else "Buyer facility type clean"
         cells = SideCells(
-            company=get(row, f"{side} company"), joint_venture=get(row, f"{side} joint venture"),
+            company=get(row, f"{side} company"),
+            joint_venture=get(row, f"{side} joint venture"),
             composition=get(row, f"{side} joint venture composition"),
             subsidiary=get(row, f"{side} subsidiary company"),
             parents=get(row, f"{side} parent company(ies)"),
-            facility=get(row, f"{side} facility name"), facility_kind=get(row, kind_col),
-            place=get(row, f"Place of {side.lower()}"), country_code=country.removeprefix("country:"),
-            lat=get(row, f"Lat {side.lower()}"), lon=get(row, f"Long {side.lower()}"),
+            facility=get(row, f"{side} facility name"),
+            facility_kind=get(row, kind_col),
+            place=get(row, f"Place of {side.lower()}"),
+            country_code=country.removeprefix("country:"),
+            lat=get(row, f"Lat {side.lower()}"),
+            lon=get(row, f"Long {side.lower()}"),
             step=get(row, "Input chain step" if side == "Supplier" else "Output chain step"),
-            products=products, commodities=commodities)
+            products=products,
+            commodities=commodities,
+        )
         return self._entities.side(cells)
 
     def _read_links(self, ctx: IngestContext, columns: Columns, rows: list[dict[str, str]]) -> None:
@@ -173,8 +210,9 @@ class CobaltLinksPipeline(Pipeline):
                 ctx.reject("link ID is blank", "ID")
                 continue
             if link_id in seen_ids:
-                ctx.reject(f"link ID already used by row {seen_ids[link_id]} with other content", "ID",
-                           link_id)
+                ctx.reject(
+                    f"link ID already used by row {seen_ids[link_id]} with other content", "ID", link_id
+                )
                 continue
             seen_ids[link_id] = number
             if not get(row, "Supplier company"):
@@ -186,8 +224,9 @@ class CobaltLinksPipeline(Pipeline):
             realised = get(row, "Transaction realised?")
             status = self.spec.lookup("status", fold(realised))
             if status is None:
-                ctx.reject("'Transaction realised?' is not Yes, No or blank", "Transaction realised?",
-                           realised)
+                ctx.reject(
+                    "'Transaction realised?' is not Yes, No or blank", "Transaction realised?", realised
+                )
                 continue
             countries = {}
             for side in ("Supplier", "Buyer"):
@@ -198,18 +237,28 @@ class CobaltLinksPipeline(Pipeline):
                 continue
             self._link(ctx, columns, row, link_id, status, countries)
 
-    def _link(self, ctx: IngestContext, columns: Columns, row: dict[str, str], link_id: str,
-              status: list, countries: dict[str, str]) -> None:
+    def _link(
+        self,
+        ctx: IngestContext,
+        columns: Columns,
+        row: dict[str, str],
+        link_id: str,
+        status: list,
+        countries: dict[str, str],
+    ) -> None:
         get = columns.get
         product = get(row, "Input commodity") or get(row, "Type of input commodity")
         commodities = self._commodities(ctx, get(row, "Input commodity"), get(row, "Type of input commodity"))
         output = get(row, "Output commodity clean") or get(row, "Type of output commodity")
-        out_commodities = self._commodities(ctx, get(row, "Output commodity clean"),
-                                            get(row, "Type of output commodity"))
-        supplier = self._side(ctx, columns, row, "Supplier", countries["Supplier"], commodities,
-                              [product] if product else [])
-        buyer = self._side(ctx, columns, row, "Buyer", countries["Buyer"], out_commodities,
-                           [output] if output else [])
+        out_commodities = self._commodities(
+            ctx, get(row, "Output commodity clean"), get(row, "Type of output commodity")
+        )
+        supplier = self._side(
+            ctx, columns, row, "Supplier", countries["Supplier"], commodities, [product] if product else []
+        )
+        buyer = self._side(
+            ctx, columns, row, "Buyer", countries["Buyer"], out_commodities, [output] if output else []
+        )
         src, dst, granularity = supplier.node, buyer.node, "entity"
         if supplier.org is not None and supplier.org == buyer.org:
             src, dst, granularity = supplier.site, buyer.site, "facility"
@@ -221,20 +270,39 @@ class CobaltLinksPipeline(Pipeline):
             amount, currency = parse_amount(get(row, "Amount (Yuan)")), "CNY"
         source = get(row, "Source") or "no source document given"
         pages = get(row, "Notes1")
-        ctx.edge(Supplies(
-            src=src, dst=dst, key=link_id, commodity=commodities[0] if commodities else None,
-            product=product or None, period_start=period.start if period else None,
-            period_end=period.end if period else None, years=list(period.years) if period else [],
-            status=status[0], granularity=granularity, amount=amount,
-            currency=currency if amount is not None else None,
-            evidence=f"Resource Matters link {get(row, 'ID')}: {source}" + (f" ({pages})" if pages else ""),
-            note=_note(columns, row)), confidence=float(status[1]))
+        ctx.edge(
+            Supplies(
+                src=src,
+                dst=dst,
+                key=link_id,
+                commodity=commodities[0] if commodities else None,
+                product=product or None,
+                period_start=period.start if period else None,
+                period_end=period.end if period else None,
+                years=list(period.years) if period else [],
+                status=status[0],
+                granularity=granularity,
+                amount=amount,
+                currency=currency if amount is not None else None,
+                evidence=f"Resource Matters link {get(row, 'ID')}: {source}"
+                + (f" ({pages})" if pages else ""),
+                note=_note(columns, row),
+            ),
+            confidence=float(status[1]),
+        )
 
 
-_NOTE_COLUMNS = (("Date of transaction", "date as stated"), ("Expected date of transaction", "expected"),
-                 ("Transaction notes", "transaction"), ("Amount (USD)", "amount USD"),
-                 ("Amount (Yuan)", "amount yuan"), ("Amount (tonnes)", "tonnes"),
-                 ("Amount (energy units)", "energy"), ("Amount (units)", "units"), ("Notes", "notes"))
+_NOTE_COLUMNS = (
+    ("Date of transaction", "date as stated"),
+    ("Expected date of transaction", "expected"),
+    ("Transaction notes", "transaction"),
+    ("Amount (USD)", "amount USD"),
+    ("Amount (Yuan)", "amount yuan"),
+    ("Amount (tonnes)", "tonnes"),
+    ("Amount (energy units)", "energy"),
+    ("Amount (units)", "units"),
+    ("Notes", "notes"),
+)
 
 
 def _note(columns: Columns, row: dict[str, str]) -> str | None:

@@ -66,8 +66,11 @@ def split_list(value: Any) -> list[str]:
 def region_for(country: str, state: str) -> str | None:
     """ISO 3166-2 code when ``state`` is exactly one subdivision's name in ``country``."""
     key = fold(state)
-    found = {str(s.code) for s in pycountry.subdivisions.get(country_code=country) or []
-             if fold(s.name) == key or fold(s.name).split(" (")[0] == key}
+    found = {
+        str(s.code)
+        for s in pycountry.subdivisions.get(country_code=country) or []
+        if fold(s.name) == key or fold(s.name).split(" (")[0] == key
+    }
     return found.pop() if len(found) == 1 else None
 
 
@@ -123,8 +126,14 @@ class IcmmPipeline(Pipeline):
         for name, count in sorted(unknown.items()):
             ctx.notes.append(f"commodity not in the vocabulary (kept in the note): {name!r} x{count}")
 
-    def _map_row(self, ctx: IngestContext, row: dict[str, Any], at: str, seen: dict[str, tuple[str, ...]],
-                 unknown: dict[str, int]) -> None:
+    def _map_row(
+        self,
+        ctx: IngestContext,
+        row: dict[str, Any],
+        at: str,
+        seen: dict[str, tuple[str, ...]],
+        unknown: dict[str, int],
+    ) -> None:
         def get(*names: str) -> str:
             for name in names:
                 value = row.get(_key(name))
@@ -179,13 +188,27 @@ class IcmmPipeline(Pipeline):
         if unlisted:
             note_parts.append("commodities not in the vocabulary: " + ", ".join(unlisted))
         operators = split_list(get(*OPERATOR_COLUMNS))
-        common: dict[str, Any] = dict(id=f"icmm:{site_id}", name=name, aliases=aliases, identifiers=[
-            f"ICMM:{site_id}"], country=code, region=region, lat=lat, lon=lon, commodities=commodities,
-            state=state, note="; ".join(note_parts))
+        common: dict[str, Any] = dict(
+            id=f"icmm:{site_id}",
+            name=name,
+            aliases=aliases,
+            identifiers=[f"ICMM:{site_id}"],
+            country=code,
+            region=region,
+            lat=lat,
+            lon=lon,
+            commodities=commodities,
+            state=state,
+            note="; ".join(note_parts),
+        )
         model: NodeModel
         if "mine" in asset_words:
-            model = Mine(**common, mining_type="industrial", asset_type=get("Asset Type"),
-                         operator=operators[0] if operators else None)
+            model = Mine(
+                **common,
+                mining_type="industrial",
+                asset_type=get("Asset Type"),
+                operator=operators[0] if operators else None,
+            )
         elif "smelter" in asset_words or "refinery" in asset_words:
             primary = commodities[0].removeprefix("commodity:") if commodities else None
             model = Smelter(**common, metal=primary)

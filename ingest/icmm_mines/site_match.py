@@ -54,11 +54,21 @@ def site_from_properties(node_id: str, props: Mapping[str, Any]) -> Site | None:
     lat, lon = props.get("lat"), props.get("lon")
     if not isinstance(lat, int | float) or not isinstance(lon, int | float):
         return None
-    names = [props.get("name") or "", *props.get("aliases", []), props.get("operator") or "",
-             props.get("city") or ""]
+    names = [
+        props.get("name") or "",
+        *props.get("aliases", []),
+        props.get("operator") or "",
+        props.get("city") or "",
+    ]
     ignore = {w for w in _WORD.findall(fold(props.get("state") or ""))}
-    return Site(node_id, props.get("name") or node_id, tuple(n for n in names if n), float(lat), float(lon),
-                frozenset(ignore))
+    return Site(
+        node_id,
+        props.get("name") or node_id,
+        tuple(n for n in names if n),
+        float(lat),
+        float(lon),
+        frozenset(ignore),
+    )
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -100,24 +110,36 @@ def same_site_candidates(ours: Iterable[Site], theirs: Iterable[Site]) -> list[S
                     if not shared:
                         continue
                     first, second = sorted((site, other), key=lambda s: s.id)
-                    score = round(min(0.95, 0.5 + 0.3 * (1 - distance / MAX_DISTANCE_KM)
-                                      + 0.1 * min(2, len(shared))), 3)
+                    score = round(
+                        min(0.95, 0.5 + 0.3 * (1 - distance / MAX_DISTANCE_KM) + 0.1 * min(2, len(shared))), 3
+                    )
                     out[(first.id, second.id)] = SameAsCandidate(
-                        src=first.id, dst=second.id, score=score,
+                        src=first.id,
+                        dst=second.id,
+                        score=score,
                         evidence=f"distance {distance:.1f} km; shared name words: "
-                                 f"{', '.join(sorted(shared))}; {_describe(first)} ~ {_describe(second)}")
+                        f"{', '.join(sorted(shared))}; {_describe(first)} ~ {_describe(second)}",
+                    )
     return [out[k] for k in sorted(out)]
 
 
-def emit_same_site_candidates(ctx: IngestContext, ours_prefix: str, theirs_prefix: str,
-                              their_types: tuple[str, ...]) -> int:
+def emit_same_site_candidates(
+    ctx: IngestContext, ours_prefix: str, theirs_prefix: str, their_types: tuple[str, ...]
+) -> int:
     """Candidates between this run's sites (ids starting ``ours_prefix``) and the store's other-source
     sites (ids starting ``theirs_prefix``). Returns how many were emitted."""
     ours = [site_from_properties(r.id, r.props) for r in ctx.nodes.values() if r.id.startswith(ours_prefix)]
-    theirs = [site_from_properties(n["id"], n) for n in ctx.resolver.store.iter_nodes(types=their_types)
-              if n["id"].startswith(theirs_prefix)]
+    theirs = [
+        site_from_properties(n["id"], n)
+        for n in ctx.resolver.store.iter_nodes(types=their_types)
+        if n["id"].startswith(theirs_prefix)
+    ]
     found = same_site_candidates([s for s in ours if s], [s for s in theirs if s])
     for model in found:
-        ctx.edge(model, at=f"same-site candidate {model.src} ~ {model.dst}", confidence=model.score,
-                 method=Method.NAME_MATCH)
+        ctx.edge(
+            model,
+            at=f"same-site candidate {model.src} ~ {model.dst}",
+            confidence=model.score,
+            method=Method.NAME_MATCH,
+        )
     return len(found)

@@ -60,14 +60,16 @@ def child_labour(row: dict[str, str]) -> Observation | None:
     observed: dict[str, Any] = {"children_under_15_present": int(present)}
     if tasks:
         observed["child_tasks"] = _listed(tasks)
-    quote = f'childunder15 = {int(present)}' + (f', childunder15work "{tasks}"' if tasks else "")
+    quote = f"childunder15 = {int(present)}" + (f', childunder15work "{tasks}"' if tasks else "")
     what = "children under 15 present at the site" if present else "no children under 15 seen at the site"
-    return Observation(RiskCategory.CHILD_LABOUR.value, present, f"{what} ({quote})",
-                       tasks or str(int(present)), observed)
+    return Observation(
+        RiskCategory.CHILD_LABOUR.value, present, f"{what} ({quote})", tasks or str(int(present)), observed
+    )
 
 
-def armed_groups(row: dict[str, str], type_names: dict[str, str],
-                 behaviours: dict[str, str]) -> list[dict[str, Any]]:
+def armed_groups(
+    row: dict[str, str], type_names: dict[str, str], behaviours: dict[str, str]
+) -> list[dict[str, Any]]:
     """The armed actors a visit lists (up to three slots), with their behaviour flags."""
     groups = []
     for slot in GROUP_SLOTS:
@@ -97,7 +99,7 @@ def armed_groups(row: dict[str, str], type_names: dict[str, str],
 def _describe_group(group: dict[str, Any]) -> str:
     parts = [f'"{group["name"]}"' if "name" in group else "unnamed actor"]
     if "type_original" in group:
-        parts.append(f'({group["type_original"]})')
+        parts.append(f"({group['type_original']})")
     return " ".join(parts)
 
 
@@ -114,16 +116,23 @@ def conflict(row: dict[str, str], groups: list[dict[str, Any]]) -> Observation |
     if groups:
         observed["groups"] = groups
     names = "; ".join(_describe_group(g) for g in groups)
-    quote = f"presence = {int(presence)}" + (f", interference = {int(interference)}"
-                                             if interference is not None else "")
+    quote = f"presence = {int(presence)}" + (
+        f", interference = {int(interference)}" if interference is not None else ""
+    )
     if presence:
         what = "armed actor(s) present" + (f": {names}" if names else "")
     else:
         what = "no armed actor present"
     severity = "interference" if interference else "presence"
     original = names or str(int(presence))
-    return Observation(RiskCategory.CONFLICT_AND_ARMED_GROUPS.value, presence, f"{what} ({quote})", original,
-                       observed, severity)
+    return Observation(
+        RiskCategory.CONFLICT_AND_ARMED_GROUPS.value,
+        presence,
+        f"{what} ({quote})",
+        original,
+        observed,
+        severity,
+    )
 
 
 def forced_labour(groups: list[dict[str, Any]]) -> Observation | None:
@@ -146,8 +155,13 @@ def mercury(row: dict[str, str]) -> Observation | None:
     if used is None:
         return None
     what = "mercury used at the site" if used else "no mercury use seen"
-    return Observation(RiskCategory.HEALTH_AND_SAFETY.value, used, f"{what} (mercury = {int(used)})",
-                       str(int(used)), {"mercury_use": int(used)})
+    return Observation(
+        RiskCategory.HEALTH_AND_SAFETY.value,
+        used,
+        f"{what} (mercury = {int(used)})",
+        str(int(used)),
+        {"mercury_use": int(used)},
+    )
 
 
 def qualification(row: dict[str, str], severities: dict[str, str]) -> Observation | None:
@@ -157,8 +171,14 @@ def qualification(row: dict[str, str], severities: dict[str, str]) -> Observatio
         return None
     severity = severities.get(colour, colour)
     positive = severity != NONE_OBSERVED
-    return Observation(RiskCategory.GOVERNANCE.value, positive, f'ministerial site qualification "{colour}"',
-                       colour, {"qualification": colour}, severity)
+    return Observation(
+        RiskCategory.GOVERNANCE.value,
+        positive,
+        f'ministerial site qualification "{colour}"',
+        colour,
+        {"qualification": colour},
+        severity,
+    )
 
 
 def context(row: dict[str, str]) -> dict[str, Any]:

@@ -124,12 +124,19 @@ class IpisPipeline(Pipeline):
             seen.add(content)
             self._visit(ctx, number, row, per_site_date, unmapped_minerals)
         for mineral, n in sorted(unmapped_minerals.items()):
-            ctx.notes.append(f"mineral '{mineral}' is not in the commodity vocabulary ({n} rows); "
-                             "not on the Mine")
+            ctx.notes.append(
+                f"mineral '{mineral}' is not in the commodity vocabulary ({n} rows); not on the Mine"
+            )
 
     # -- one row -------------------------------------------------------------------------------
-    def _visit(self, ctx: IngestContext, number: int, row: dict[str, str],
-               per_site_date: Counter[tuple[str, str]], unmapped: Counter[str]) -> None:
+    def _visit(
+        self,
+        ctx: IngestContext,
+        number: int,
+        row: dict[str, str],
+        per_site_date: Counter[tuple[str, str]],
+        unmapped: Counter[str],
+    ) -> None:
         pcode = obs.cell(row, "pcode")
         if not pcode:
             ctx.reject("site id is blank", "pcode")
@@ -170,8 +177,16 @@ class IpisPipeline(Pipeline):
         for found in self._observations(row):
             self._finding(ctx, row, found, mine_id, region, visit_key, when, third_party, reason)
 
-    def _mine(self, ctx: IngestContext, row: dict[str, str], mine_id: str, pcode: str, region: str,
-              coords: list[float | None], unmapped: Counter[str]) -> None:
+    def _mine(
+        self,
+        ctx: IngestContext,
+        row: dict[str, str],
+        mine_id: str,
+        pcode: str,
+        region: str,
+        coords: list[float | None],
+        unmapped: Counter[str],
+    ) -> None:
         minerals = self.spec.lookups.get("minerals", {})
         commodities = []
         for column in ("mineral1", "mineral2", "mineral3"):
@@ -185,34 +200,67 @@ class IpisPipeline(Pipeline):
                     commodities.append(cid)
                 elif name:
                     unmapped[value] += 1
-        places = [(label, obs.cell(row, column)) for label, column in (
-            ("territoire", "territoire"), ("collectivité", "collectivite"), ("groupement", "groupement"),
-            ("village", "village"))]
+        places = [
+            (label, obs.cell(row, column))
+            for label, column in (
+                ("territoire", "territoire"),
+                ("collectivité", "collectivite"),
+                ("groupement", "groupement"),
+                ("village", "village"),
+            )
+        ]
         note = "; ".join(f"{label} {value}" for label, value in places if value)
         origin = obs.cell(row, "location_origin")
         if origin:
             note += f"; location from: {origin}"
         country = ctx.ref.country("CD")
         lat, lon = coords
-        ctx.node(Mine(id=mine_id, name=obs.cell(row, "name") or pcode, commodities=commodities,
-                      mining_type="artisanal", asset_type="artisanal mine site", lat=lat, lon=lon,
-                      country="CD", region=region, state=obs.cell(row, "province"),
-                      identifiers=[f"IPIS-PCODE:{pcode}"], note=note or None))
+        ctx.node(
+            Mine(
+                id=mine_id,
+                name=obs.cell(row, "name") or pcode,
+                commodities=commodities,
+                mining_type="artisanal",
+                asset_type="artisanal mine site",
+                lat=lat,
+                lon=lon,
+                country="CD",
+                region=region,
+                state=obs.cell(row, "province"),
+                identifiers=[f"IPIS-PCODE:{pcode}"],
+                note=note or None,
+            )
+        )
         ctx.edge(LocatedIn(src=mine_id, dst=country))
         if ctx.ref.region(region):
             ctx.edge(LocatedIn(src=mine_id, dst=f"region:{region}"))
 
     def _observations(self, row: dict[str, str]) -> list[obs.Observation]:
         lookups = self.spec.lookups
-        groups = obs.armed_groups(row, lookups.get("armed_group_types", {}),
-                                  lookups.get("group_behaviour", {}))
-        found = [obs.child_labour(row), obs.forced_labour(groups), obs.conflict(row, groups),
-                 obs.mercury(row), obs.qualification(row, lookups.get("qualification", {}))]
+        groups = obs.armed_groups(
+            row, lookups.get("armed_group_types", {}), lookups.get("group_behaviour", {})
+        )
+        found = [
+            obs.child_labour(row),
+            obs.forced_labour(groups),
+            obs.conflict(row, groups),
+            obs.mercury(row),
+            obs.qualification(row, lookups.get("qualification", {})),
+        ]
         return [f for f in found if f is not None]
 
-    def _finding(self, ctx: IngestContext, row: dict[str, str], found: obs.Observation, mine_id: str,
-                 region: str, visit_key: str, when: tuple[str, str] | None, third_party: bool,
-                 reason: str) -> None:
+    def _finding(
+        self,
+        ctx: IngestContext,
+        row: dict[str, str],
+        found: obs.Observation,
+        mine_id: str,
+        region: str,
+        visit_key: str,
+        when: tuple[str, str] | None,
+        third_party: bool,
+        reason: str,
+    ) -> None:
         pcode = mine_id.removeprefix("ipis:")
         fid = f"ipis:finding:{pcode}:{visit_key}:{found.category}"
         project = obs.cell(row, "project")
@@ -221,22 +269,38 @@ class IpisPipeline(Pipeline):
         if reason:
             how += f', reason given: "{reason}"'
         label = when[0] if when else "undated"
-        evidence = (f"IPIS {label} ({how}; {source or 'source not stated'}"
-                    f"{', project ' + repr(project) if project else ''}) at "
-                    f"{obs.cell(row, 'name') or pcode} ({pcode}): {found.evidence}")
+        evidence = (
+            f"IPIS {label} ({how}; {source or 'source not stated'}"
+            f"{', project ' + repr(project) if project else ''}) at "
+            f"{obs.cell(row, 'name') or pcode} ({pcode}): {found.evidence}"
+        )
         observed: dict[str, Any] = {**found.observed, **obs.context(row)}
         site = obs.cell(row, "name") or pcode
-        ctx.node(RiskFinding(
-            id=fid, name=f"{found.category.replace('_', ' ')} at {site} ({label}): {found.final_severity}",
-            category=found.category, scope_kind="entity", scope_entity=mine_id, scope_country="CD",
-            scope_region=region, date=when[0] if when else None,
-            date_precision=when[1] if when else None, evidence=evidence, severity=found.final_severity,
-            access=Access.PUBLIC, reported_by=source or "IPIS",
-            observed=orjson.dumps(observed, option=orjson.OPT_SORT_KEYS).decode(),
-            original_value=found.original_value, note=project or None,
-        ), confidence=CONFIDENCE_THIRD_PARTY if third_party else CONFIDENCE_ON_SITE)
-        ctx.edge(Concerns(src=fid, dst=mine_id),
-                 confidence=CONFIDENCE_THIRD_PARTY if third_party else CONFIDENCE_ON_SITE)
+        ctx.node(
+            RiskFinding(
+                id=fid,
+                name=f"{found.category.replace('_', ' ')} at {site} ({label}): {found.final_severity}",
+                category=found.category,
+                scope_kind="entity",
+                scope_entity=mine_id,
+                scope_country="CD",
+                scope_region=region,
+                date=when[0] if when else None,
+                date_precision=when[1] if when else None,
+                evidence=evidence,
+                severity=found.final_severity,
+                access=Access.PUBLIC,
+                reported_by=source or "IPIS",
+                observed=orjson.dumps(observed, option=orjson.OPT_SORT_KEYS).decode(),
+                original_value=found.original_value,
+                note=project or None,
+            ),
+            confidence=CONFIDENCE_THIRD_PARTY if third_party else CONFIDENCE_ON_SITE,
+        )
+        ctx.edge(
+            Concerns(src=fid, dst=mine_id),
+            confidence=CONFIDENCE_THIRD_PARTY if third_party else CONFIDENCE_ON_SITE,
+        )
 
 
 PIPELINE = IpisPipeline

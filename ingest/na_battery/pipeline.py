@@ -73,8 +73,10 @@ class Announcement:
     @property
     def site_key(self) -> str:
         state = (self.region or slug(self.state)) if self.state else "unknown-state"
-        return (f"nabattery:facility:{slug(' '.join(self.operators))}:"
-                f"{slug(self.city) if self.city else 'unknown-city'}:{state}")
+        return (
+            f"nabattery:facility:{slug(' '.join(self.operators))}:"
+            f"{slug(self.city) if self.city else 'unknown-city'}:{state}"
+        )
 
 
 @dataclass
@@ -103,8 +105,9 @@ class NaBatteryPipeline(Pipeline):
 
     def run(self, ctx: IngestContext, files: list[tuple[Path, str]]) -> None:
         super().run(ctx, files)
-        found = emit_same_site_candidates(ctx, "nabattery:facility:", "icmm:",
-                                          ("Mine", "Smelter", "Facility"))
+        found = emit_same_site_candidates(
+            ctx, "nabattery:facility:", "icmm:", ("Mine", "Smelter", "Facility")
+        )
         ctx.notes.append(f"same-site candidates with ICMM sites: {found}")
 
     # -- parsing -----------------------------------------------------------------------------
@@ -174,11 +177,21 @@ class NaBatteryPipeline(Pipeline):
         if row.get("Notes", "").strip():
             parts.append(f"source note: {row['Notes'].strip()}")
         return Announcement(
-            row=number, operators=self.operators(ctx, company), technology=row["technology"].strip(),
-            products=products, country=code, state=state, region=region_code(code, state) if state else None,
-            city=" ".join(row["city"].split()) or None, lat=lat, lon=lon,
+            row=number,
+            operators=self.operators(ctx, company),
+            technology=row["technology"].strip(),
+            products=products,
+            country=code,
+            state=state,
+            region=region_code(code, state) if state else None,
+            city=" ".join(row["city"].split()) or None,
+            lat=lat,
+            lon=lon,
             investment_usd=investment * unit if investment is not None else None,
-            jobs=int(jobs) if jobs is not None else None, timeline=timeline, note=", ".join(parts))
+            jobs=int(jobs) if jobs is not None else None,
+            timeline=timeline,
+            note=", ".join(parts),
+        )
 
     # -- mapping -----------------------------------------------------------------------------
     def read(self, ctx: IngestContext, path: Path, role: str) -> None:
@@ -202,8 +215,13 @@ class NaBatteryPipeline(Pipeline):
             sites[item.site_key].rows.append(item)
             outcome.append((number, item))
         automaker_stage = self.spec.raw["stages"]["automaker_stage"]
-        automakers = {name for site in sites.values() for a in site.rows for name in a.operators
-                      if automaker_stage in self._stages(a.products)}
+        automakers = {
+            name
+            for site in sites.values()
+            for a in site.rows
+            for name in a.operators
+            if automaker_stage in self._stages(a.products)
+        }
         facilities = {key: self._facility(key, site) for key, site in sites.items()}
         for number, result in outcome:
             ctx.begin_row(number)
@@ -224,8 +242,11 @@ class NaBatteryPipeline(Pipeline):
         products = sorted({p for a in rows for p in a.products})
         stages = sorted(set(self._stages(products)), key=order.index)
         kinds = [(self.spec.lookup("product", p) or {}).get("kind") for p in products]
-        upstream = [self.spec.lookup("product", p)["kind"] for p in products
-                    if stages and (self.spec.lookup("product", p) or {}).get("stage") == stages[0]]
+        upstream = [
+            self.spec.lookup("product", p)["kind"]
+            for p in products
+            if stages and (self.spec.lookup("product", p) or {}).get("stage") == stages[0]
+        ]
         technologies = sorted({a.technology for a in rows if a.technology})
         kind = upstream[0] if upstream else next((k for k in kinds if k), None)
         # one announcement repeated under two technologies (Hyundai's Ellabell plant under Batteries
@@ -235,14 +256,23 @@ class NaBatteryPipeline(Pipeline):
         jobs = [j for _, j, _ in figures if j is not None]
         place = ", ".join(p for p in (first.city, first.state) if p) or first.country
         return Facility(
-            id=key, name=f"{' / '.join(first.operators)} ({place})",
-            kind=kind or f"{'; '.join(technologies).lower()} facility", city=first.city, state=first.state,
-            country=first.country, region=first.region, lat=first.lat, lon=first.lon,
-            technology="; ".join(technologies) or None, stage=stages[0] if stages else None,
+            id=key,
+            name=f"{' / '.join(first.operators)} ({place})",
+            kind=kind or f"{'; '.join(technologies).lower()} facility",
+            city=first.city,
+            state=first.state,
+            country=first.country,
+            region=first.region,
+            lat=first.lat,
+            lon=first.lon,
+            technology="; ".join(technologies) or None,
+            stage=stages[0] if stages else None,
             products=products,
-            investment_usd=sum(investments) if investments else None, jobs=sum(jobs) if jobs else None,
+            investment_usd=sum(investments) if investments else None,
+            jobs=sum(jobs) if jobs else None,
             timeline=sorted({a.timeline for a in rows if a.timeline}),
-            note=f"{len(rows)} announcement(s): " + " | ".join(a.note for a in rows))
+            note=f"{len(rows)} announcement(s): " + " | ".join(a.note for a in rows),
+        )
 
     def _emit(self, ctx: IngestContext, item: Announcement, facility: Facility, automakers: set[str]) -> None:
         conf = ANNOUNCEMENT_CONFIDENCE

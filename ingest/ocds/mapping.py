@@ -81,7 +81,8 @@ class ReleaseMapper:
     def category(self, code: str) -> str | None:
         scheme, _, value = code.partition(":")
         family = self.spec.lookup("classification_family", scheme) or self.spec.lookup(
-            "classification_family", scheme.upper())
+            "classification_family", scheme.upper()
+        )
         if not family:
             return None
         digits = re.match(r"\d*", value).group(0)  # type: ignore[union-attr]
@@ -147,8 +148,9 @@ class ReleaseMapper:
         if self.withheld_people > withheld_before:
             notes.append("supplier withheld: a natural person (personal data)")
         elif not suppliers:
-            notes.append("no supplier yet" if contract.stage in ("tender", "planning", None)
-                         else "no supplier named")
+            notes.append(
+                "no supplier yet" if contract.stage in ("tender", "planning", None) else "no supplier named"
+            )
         contract.note = "; ".join(notes) or None
         self.ctx.node(contract, at=loc.at())
         self.mentions(release, contract.id, loc)
@@ -159,16 +161,32 @@ class ReleaseMapper:
         awards = [a for a in _dicts(release.get("awards"))]
         contracts = _dicts(release.get("contracts"))
         awarded = [a for a in awards if self.spec.lookup("award_status_awarded", str(a.get("status") or ""))]
-        stage = "contract" if contracts else "award" if awards else "tender" if tender else (
-            "planning" if planning else None)
-        texts = [tender.get("title"), release.get("title"), *[a.get("title") for a in awards],
-                 *[c.get("title") for c in contracts], _obj(planning.get("budget")).get("description")]
+        stage = (
+            "contract"
+            if contracts
+            else "award"
+            if awards
+            else "tender"
+            if tender
+            else ("planning" if planning else None)
+        )
+        texts = [
+            tender.get("title"),
+            release.get("title"),
+            *[a.get("title") for a in awards],
+            *[c.get("title") for c in contracts],
+            _obj(planning.get("budget")).get("description"),
+        ]
         title = next((t for t in map(clean, texts) if t), None)
         parts = (tender, *awards, *contracts, *plan_tenders)
         items = [i for part in parts for i in _dicts(part.get("items"))]
-        descs = [tender.get("description"), release.get("description"),
-                 *[c.get("description") for c in contracts], *[a.get("description") for a in awards],
-                 *[i.get("description") for i in items]]
+        descs = [
+            tender.get("description"),
+            release.get("description"),
+            *[c.get("description") for c in contracts],
+            *[a.get("description") for a in awards],
+            *[i.get("description") for i in items],
+        ]
         description = next((d for d in map(clean, descs) if d), None)
         if stage == "contract":
             value = _total([amount(c.get("value"), f"contracts/{i}/value") for i, c in enumerate(contracts)])
@@ -176,8 +194,9 @@ class ReleaseMapper:
             date = min((d for d in (clean(c.get("dateSigned")) for c in contracts) if d), default=None)
             period = _obj(contracts[0].get("period"))
         elif stage == "award":
-            value = _total([amount(a.get("value"), f"awards/{i}/value") for i, a in enumerate(awards)
-                            if a in awarded])
+            value = _total(
+                [amount(a.get("value"), f"awards/{i}/value") for i, a in enumerate(awards) if a in awarded]
+            )
             status = clean((awarded or awards)[0].get("status"))
             date = min((d for d in (clean(a.get("date")) for a in awarded) if d), default=None)
             period = _obj((awarded or awards)[0].get("contractPeriod"))
@@ -187,29 +206,49 @@ class ReleaseMapper:
             period = _obj(tender.get("contractPeriod"))
         else:
             budget = _obj(planning.get("budget")).get("amount")
-            value = amount(budget, "planning/budget/amount") if budget else _total(
-                [amount(t.get("value"), f"planning/tender/{i}/value") for i, t in enumerate(plan_tenders)])
+            value = (
+                amount(budget, "planning/budget/amount")
+                if budget
+                else _total(
+                    [amount(t.get("value"), f"planning/tender/{i}/value") for i, t in enumerate(plan_tenders)]
+                )
+            )
             status, date = ("planning" if planning else None), None
             period = _obj(plan_tenders[0].get("contractPeriod")) if plan_tenders else {}
         if stage in ("contract", "award"):
             for i, a in enumerate(awards):  # every stated amount must be a number
                 amount(a.get("value"), f"awards/{i}/value")
-        codes = [self.classification(c) for part in (tender, *items)
-                 for c in [_obj(part.get("classification")), *_dicts(part.get("additionalClassifications"))]]
+        codes = [
+            self.classification(c)
+            for part in (tender, *items)
+            for c in [_obj(part.get("classification")), *_dicts(part.get("additionalClassifications"))]
+        ]
         classifications = sorted({c for c in codes if c})
         categories = sorted({cat for cat in map(self.category, classifications) if cat})
         method = clean(tender.get("procurementMethod")) or next(
-            (m for m in (clean(t.get("procurementMethod")) for t in plan_tenders) if m), None)
+            (m for m in (clean(t.get("procurementMethod")) for t in plan_tenders) if m), None
+        )
         return Contract(
-            id=f"ocds:{ocid}", name=title, ocid=ocid, stage=stage, title=title, description=description,
-            status=status, value_amount=value[0], value_currency=value[1],
-            date=date or clean(release.get("date")), period_start=clean(period.get("startDate")),
-            period_end=clean(period.get("endDate")), categories=categories, classifications=classifications,
+            id=f"ocds:{ocid}",
+            name=title,
+            ocid=ocid,
+            stage=stage,
+            title=title,
+            description=description,
+            status=status,
+            value_amount=value[0],
+            value_currency=value[1],
+            date=date or clean(release.get("date")),
+            period_start=clean(period.get("startDate")),
+            period_end=clean(period.get("endDate")),
+            categories=categories,
+            classifications=classifications,
             procurement_method=method,
         )
 
-    def buyers(self, release: dict[str, Any], parties: dict[str, dict], contract_id: str,
-               loc: Locator) -> list[str]:
+    def buyers(
+        self, release: dict[str, Any], parties: dict[str, dict], contract_id: str, loc: Locator
+    ) -> list[str]:
         found: list[tuple[dict[str, Any], str, str]] = []  # (party, role, locator)
         for index, party in enumerate(_dicts(release.get("parties"))):
             roles = party.get("roles")
@@ -217,12 +256,22 @@ class ReleaseMapper:
             for role in ("buyer", "procuringEntity"):
                 if role in roles:
                     found.append((party, role, loc.at("parties", index)))
-        refs = [(_obj(release.get("buyer")), "buyer", loc.at("buyer")),
-                (_obj(_obj(release.get("tender")).get("procuringEntity")), "procuringEntity",
-                 loc.at("tender", "procuringEntity"))]
+        refs = [
+            (_obj(release.get("buyer")), "buyer", loc.at("buyer")),
+            (
+                _obj(_obj(release.get("tender")).get("procuringEntity")),
+                "procuringEntity",
+                loc.at("tender", "procuringEntity"),
+            ),
+        ]
         for i, plan in enumerate(_dicts(_obj(release.get("planning")).get("tender"))):
-            refs.append((_obj(plan.get("procuringEntity")), "procuringEntity",
-                         loc.at("planning", "tender", i, "procuringEntity")))
+            refs.append(
+                (
+                    _obj(plan.get("procuringEntity")),
+                    "procuringEntity",
+                    loc.at("planning", "tender", i, "procuringEntity"),
+                )
+            )
         for ref, role, at in refs:
             if ref:
                 found.append((parties.get(str(ref.get("id")), ref), role, at))
@@ -239,8 +288,14 @@ class ReleaseMapper:
                 continue
             done.add((bid, role))
             kind = self.buyer_kind(party, identifiers)
-            model = PublicBuyer(id=bid, name=name, aliases=self.other_names(party, name),
-                                identifiers=identifiers, country=code, kind=kind)
+            model = PublicBuyer(
+                id=bid,
+                name=name,
+                aliases=self.other_names(party, name),
+                identifiers=identifiers,
+                country=code,
+                kind=kind,
+            )
             self.ctx.node(model, at=at)
             if code:
                 self.ctx.edge(LocatedIn(src=bid, dst=f"country:{code}"), at=at)
@@ -268,8 +323,9 @@ class ReleaseMapper:
             return True
         return looks_like_person(name, any(i.startswith(_REGISTER_PREFIXES) for i in identifiers))
 
-    def suppliers(self, release: dict[str, Any], parties: dict[str, dict], contract_id: str,
-                  loc: Locator) -> list[str]:
+    def suppliers(
+        self, release: dict[str, Any], parties: dict[str, dict], contract_id: str, loc: Locator
+    ) -> list[str]:
         out = []
         for ai, award in enumerate(_dicts(release.get("awards"))):
             refs = _dicts(award.get("suppliers"))
@@ -280,8 +336,11 @@ class ReleaseMapper:
             for si, ref in enumerate(refs):
                 at = loc.at("awards", ai, "suppliers", si)
                 party = parties.get(str(ref.get("id")), ref)
-                name = clean(party.get("name")) or clean(ref.get("name")) or clean(
-                    _obj(party.get("identifier")).get("legalName"))
+                name = (
+                    clean(party.get("name"))
+                    or clean(ref.get("name"))
+                    or clean(_obj(party.get("identifier")).get("legalName"))
+                )
                 if not name:
                     continue
                 identifiers = self.identifiers(party)
@@ -290,35 +349,50 @@ class ReleaseMapper:
                     continue
                 code = self.country_of(party, identifiers)
                 website = clean(_obj(party.get("details")).get("url"))
-                company = self.ctx.resolver.org_model(name, identifiers=identifiers, country=code,
-                                                      website=website)
+                company = self.ctx.resolver.org_model(
+                    name, identifiers=identifiers, country=code, website=website
+                )
                 company.aliases = sorted(set(company.aliases) | set(self.other_names(party, name)))
                 self.ctx.node(company, at=at)
                 if code:
                     self.ctx.edge(LocatedIn(src=company.id, dst=f"country:{code}"), at=at)
                 key = clean(str(award.get("id") or "")) or str(ai)
-                edge = AwardedTo(src=contract_id, dst=company.id, key=key, date=clean(award.get("date")),
-                                 value_amount=value, value_currency=currency)
+                edge = AwardedTo(
+                    src=contract_id,
+                    dst=company.id,
+                    key=key,
+                    date=clean(award.get("date")),
+                    value_amount=value,
+                    value_currency=currency,
+                )
                 self.ctx.edge(edge, at=at)
                 out.append(company.id)
         return out
 
     def texts(self, release: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str]]:
         """(path, text) of every title, description and item description, in reading order."""
-        out: list[tuple[tuple[str | int, ...], Any]] = [(("title",), release.get("title")),
-                                                        (("description",), release.get("description"))]
+        out: list[tuple[tuple[str | int, ...], Any]] = [
+            (("title",), release.get("title")),
+            (("description",), release.get("description")),
+        ]
         tender = _obj(release.get("tender"))
-        out += [(("tender", "title"), tender.get("title")),
-                (("tender", "description"), tender.get("description"))]
+        out += [
+            (("tender", "title"), tender.get("title")),
+            (("tender", "description"), tender.get("description")),
+        ]
         for i, item in enumerate(_dicts(tender.get("items"))):
             out.append((("tender", "items", i, "description"), item.get("description")))
         for i, lot in enumerate(_dicts(tender.get("lots"))):
-            out += [(("tender", "lots", i, "title"), lot.get("title")),
-                    (("tender", "lots", i, "description"), lot.get("description"))]
+            out += [
+                (("tender", "lots", i, "title"), lot.get("title")),
+                (("tender", "lots", i, "description"), lot.get("description")),
+            ]
         for part in ("awards", "contracts"):
             for i, entry in enumerate(_dicts(release.get(part))):
-                out += [((part, i, "title"), entry.get("title")),
-                        ((part, i, "description"), entry.get("description"))]
+                out += [
+                    ((part, i, "title"), entry.get("title")),
+                    ((part, i, "description"), entry.get("description")),
+                ]
                 for j, item in enumerate(_dicts(entry.get("items"))):
                     out.append(((part, i, "items", j, "description"), item.get("description")))
         for i, plan in enumerate(_dicts(_obj(release.get("planning")).get("tender"))):
@@ -339,6 +413,14 @@ class ReleaseMapper:
                     brand = self.ctx.resolver.org_model(mention.brand, brand=True)
                     self.ctx.node(brand, at=at, method=Method.TEXT_MENTION, confidence=MENTION_CONFIDENCE)
                     target = brand.id
-                self.ctx.edge(Covers(src=contract_id, dst=target, mention=mention.snippet,
-                                     note=f"'{mention.matched}' named in {'/'.join(map(str, path))}"),
-                              at=at, method=Method.TEXT_MENTION, confidence=MENTION_CONFIDENCE)
+                self.ctx.edge(
+                    Covers(
+                        src=contract_id,
+                        dst=target,
+                        mention=mention.snippet,
+                        note=f"'{mention.matched}' named in {'/'.join(map(str, path))}",
+                    ),
+                    at=at,
+                    method=Method.TEXT_MENTION,
+                    confidence=MENTION_CONFIDENCE,
+                )

@@ -29,23 +29,114 @@ from typing import Any
 from tierwatch.graph.names import normalise_name
 from tierwatch.ingest.ocds.text import given_names
 
-HONORIFICS = frozenset((
-    "Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Professor", "Sir", "Dame", "Lord", "Lady", "Judge",
-    "Justice", "Rev", "Revd", "Cllr", "Councillor", "Captain", "Capt"
-))
-POST_NOMINALS = frozenset((
-    "KC", "QC", "K.C.", "Q.C.", "MP", "MSP", "MS", "AM", "JP", "Esq", "Esq.", "OBE", "MBE", "CBE",
-    "DBE", "KBE", "FRS", "PhD", "Jr", "Jr.", "Snr", "Jnr", "Sr", "Sr."
-))
-FUNCTION_WORDS = frozenset((
-    "A", "An", "And", "As", "At", "By", "For", "From", "In", "Into", "Of", "On", "Or", "The", "To",
-    "With", "Via", "Supply", "Provision", "Purchase", "Procurement", "Replacement", "Renewal", "Lease",
-    "Hire", "Maintenance", "Support"
-))
-STREET_WORDS = frozenset((
-    "Road", "Rd", "Street", "St", "Lane", "Avenue", "Close", "Drive", "Way", "Place", "Crescent",
-    "Court", "Grove", "Gardens", "Terrace", "Hill", "Park", "Estate", "Farm", "Green", "Square"
-))
+HONORIFICS = frozenset(
+    (
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Miss",
+        "Mx",
+        "Dr",
+        "Prof",
+        "Professor",
+        "Sir",
+        "Dame",
+        "Lord",
+        "Lady",
+        "Judge",
+        "Justice",
+        "Rev",
+        "Revd",
+        "Cllr",
+        "Councillor",
+        "Captain",
+        "Capt",
+    )
+)
+POST_NOMINALS = frozenset(
+    (
+        "KC",
+        "QC",
+        "K.C.",
+        "Q.C.",
+        "MP",
+        "MSP",
+        "MS",
+        "AM",
+        "JP",
+        "Esq",
+        "Esq.",
+        "OBE",
+        "MBE",
+        "CBE",
+        "DBE",
+        "KBE",
+        "FRS",
+        "PhD",
+        "Jr",
+        "Jr.",
+        "Snr",
+        "Jnr",
+        "Sr",
+        "Sr.",
+    )
+)
+FUNCTION_WORDS = frozenset(
+    (
+        "A",
+        "An",
+        "And",
+        "As",
+        "At",
+        "By",
+        "For",
+        "From",
+        "In",
+        "Into",
+        "Of",
+        "On",
+        "Or",
+        "The",
+        "To",
+        "With",
+        "Via",
+        "Supply",
+        "Provision",
+        "Purchase",
+        "Procurement",
+        "Replacement",
+        "Renewal",
+        "Lease",
+        "Hire",
+        "Maintenance",
+        "Support",
+    )
+)
+STREET_WORDS = frozenset(
+    (
+        "Road",
+        "Rd",
+        "Street",
+        "St",
+        "Lane",
+        "Avenue",
+        "Close",
+        "Drive",
+        "Way",
+        "Place",
+        "Crescent",
+        "Court",
+        "Grove",
+        "Gardens",
+        "Terrace",
+        "Hill",
+        "Park",
+        "Estate",
+        "Farm",
+        "Green",
+        "Square",
+    )
+)
 _TOKEN_BEFORE = re.compile(r"([A-Za-z][\w.'-]*)[\s,]*$")
 _TOKEN_AFTER = re.compile(r"^[\s,]*([A-Za-z][\w.'-]*)")
 _NUMBER_BEFORE = re.compile(r"\d(?:[.,]\d+)?\s*$")
@@ -73,8 +164,13 @@ class BrandMatcher:
     def __init__(self, terms: Iterable[BrandTerm]) -> None:
         self.terms = sorted(set(terms), key=lambda t: (-len(t.text), t.text, t.brand))
         self._patterns = [
-            (term, re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in term.text.split()) + r"(?!\w)",
-                              re.IGNORECASE if term.any_case else 0))
+            (
+                term,
+                re.compile(
+                    r"(?<!\w)" + r"\s+".join(re.escape(w) for w in term.text.split()) + r"(?!\w)",
+                    re.IGNORECASE if term.any_case else 0,
+                ),
+            )
             for term in self.terms
         ]
 
@@ -130,7 +226,7 @@ class BrandMatcher:
         if term.reject_after_number and _NUMBER_BEFORE.search(text[:start]):
             return False
         if term.personal_name_risk:
-            adjacent = text[before_match.end(1):start] if before_match else ""
+            adjacent = text[before_match.end(1) : start] if before_match else ""
             capitalised = before[:1].isupper() and not before.isupper() and before not in FUNCTION_WORDS
             if capitalised and "," not in adjacent and "\n" not in adjacent:
                 return False
@@ -140,8 +236,8 @@ class BrandMatcher:
 
 
 def _snippet(text: str, start: int, end: int, width: int = 40) -> str:
-    left = " ".join(text[max(0, start - width):start].split())
-    right = " ".join(text[end:end + width].split())
+    left = " ".join(text[max(0, start - width) : start].split())
+    right = " ".join(text[end : end + width].split())
     lead = "…" if start > width else ""
     tail = "…" if end + width < len(text) else ""
     return f"{lead}{left} {text[start:end]} {right}{tail}".strip()

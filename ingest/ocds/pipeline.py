@@ -172,7 +172,8 @@ class OcdsPipeline(Pipeline):
     def _map_record(self, ctx: IngestContext, item: Item) -> None:
         record = item.data or {}
         self.paths |= {k for k in record if k not in ("compiledRelease", "releases")} | {
-            k for k in ("compiledRelease", "releases") if k in record}
+            k for k in ("compiledRelease", "releases") if k in record
+        }
         compiled = record.get("compiledRelease")
         loc = item.locator
         if isinstance(compiled, dict):
@@ -181,8 +182,9 @@ class OcdsPipeline(Pipeline):
         releases = [r for r in record.get("releases") or [] if isinstance(r, dict)]
         full = [r for r in releases if set(r) - {"url", "date", "tag"}]
         if not full:
-            ctx.reject("record has only linked releases (url, date, tag) and no compiledRelease",
-                       "compiledRelease")
+            ctx.reject(
+                "record has only linked releases (url, date, tag) and no compiledRelease", "compiledRelease"
+            )
             return
         try:
             with warnings.catch_warnings():
@@ -193,8 +195,9 @@ class OcdsPipeline(Pipeline):
             return
         self._map(ctx, merged, Locator(f"compiled {loc.at('releases')}"))
 
-    def _map(self, ctx: IngestContext, release: dict[str, Any], loc: Locator,
-             source: dict[str, Any] | None = None) -> None:
+    def _map(
+        self, ctx: IngestContext, release: dict[str, Any], loc: Locator, source: dict[str, Any] | None = None
+    ) -> None:
         release = repair_strings(release, self.repaired)
         self.paths |= leaf_paths(source if source is not None else release)
         try:
@@ -209,8 +212,10 @@ class OcdsPipeline(Pipeline):
         out = set()
         for path in self.paths:
             parts = path.split("/")
-            covering = next(("/".join(parts[:i]) for i in range(len(parts), 0, -1)
-                             if "/".join(parts[:i]) in declared), path)
+            covering = next(
+                ("/".join(parts[:i]) for i in range(len(parts), 0, -1) if "/".join(parts[:i]) in declared),
+                path,
+            )
             out.add(covering)
         return sorted(out)
 
@@ -219,11 +224,15 @@ class OcdsPipeline(Pipeline):
         if self.repaired[0]:
             ctx.notes.append(f"{name}: repaired mojibake in {self.repaired[0]} text values")
         if self.mapper.withheld_people:
-            ctx.notes.append(f"{name}: {self.mapper.withheld_people} awarded supplier(s) withheld: "
-                             "named like a natural person (personal data)")
+            ctx.notes.append(
+                f"{name}: {self.mapper.withheld_people} awarded supplier(s) withheld: "
+                "named like a natural person (personal data)"
+            )
         if self.mapper.not_awarded:
-            ctx.notes.append(f"{name}: {self.mapper.not_awarded} supplier(s) of awards not in force "
-                             "(pending, cancelled, unsuccessful) not linked")
+            ctx.notes.append(
+                f"{name}: {self.mapper.not_awarded} supplier(s) of awards not in force "
+                "(pending, cancelled, unsuccessful) not linked"
+            )
 
 
 PIPELINE = OcdsPipeline

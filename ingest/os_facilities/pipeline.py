@@ -53,8 +53,10 @@ class OsFacilitiesPipeline(Pipeline):
         has_contributor = any(h.lower().startswith("contributor") for h in header)
         if not has_os_id or not has_contributor:
             missing = [n for n, ok in (("OS ID", has_os_id), ("contributor", has_contributor)) if not ok]
-            ctx.notes.append(f"{path.name}: no {' and no '.join(missing)} column: who listed these "
-                             "facilities, and whether OS Hub matched them, is not stated")
+            ctx.notes.append(
+                f"{path.name}: no {' and no '.join(missing)} column: who listed these "
+                "facilities, and whether OS Hub matched them, is not stated"
+            )
         seen: set[tuple[str, ...]] = set()
         for number, raw in enumerate(rows, start=2):
             ctx.begin_row(number)
@@ -69,8 +71,9 @@ class OsFacilitiesPipeline(Pipeline):
                 continue
             self._map_row(ctx, row, has_os_id, has_contributor)
 
-    def _map_row(self, ctx: IngestContext, row: dict[str, str], has_os_id: bool,
-                 has_contributor: bool) -> None:
+    def _map_row(
+        self, ctx: IngestContext, row: dict[str, str], has_os_id: bool, has_contributor: bool
+    ) -> None:
         name, address = clean(row.get("name")), clean(row.get("address"))
         if not name:
             ctx.reject("facility name is blank", "name")
@@ -78,8 +81,14 @@ class OsFacilitiesPipeline(Pipeline):
         if not address:
             ctx.reject("address is blank", "address", name)
             return
-        country_field, country_text = next(((c, clean(row.get(c))) for c in self.spec.roles["facility-list"][
-            "country_columns"] if clean(row.get(c))), ("country", ""))
+        country_field, country_text = next(
+            (
+                (c, clean(row.get(c)))
+                for c in self.spec.roles["facility-list"]["country_columns"]
+                if clean(row.get(c))
+            ),
+            ("country", ""),
+        )
         country = ctx.ref.country(country_text)
         if country is None:
             ctx.reject("country not recognised", country_field, country_text)
@@ -100,17 +109,27 @@ class OsFacilitiesPipeline(Pipeline):
         code = country.removeprefix("country:")
         os_id = clean(row.get("os_id"))
         sectors = split_values(row.get("sector")) or split_values(row.get("sector_product_type"))
-        kind = clean(row.get("facility_type") or row.get("processing_type")
-                     or row.get("facility_type_processing_type"))
+        kind = clean(
+            row.get("facility_type") or row.get("processing_type") or row.get("facility_type_processing_type")
+        )
         if not kind and sectors:
             kind = self.spec.lookup("sector_kind", sectors[0].lower(), f"{sectors[0].lower()} facility")
         note = self._note(row, has_os_id, has_contributor)
         workers = clean(row.get("number_of_workers")) or None
         facility = Facility(
-            id=f"osh:facility:{slug(name)}:{code}:{slug(address)}", name=name, address=address, country=code,
-            lat=lat, lon=lon, kind=kind or None, sectors=sectors,
-            products=split_values(row.get("product_type")), workers=workers,
-            identifiers=[f"OSHUB:{os_id}"] if os_id else [], note=note)
+            id=f"osh:facility:{slug(name)}:{code}:{slug(address)}",
+            name=name,
+            address=address,
+            country=code,
+            lat=lat,
+            lon=lon,
+            kind=kind or None,
+            sectors=sectors,
+            products=split_values(row.get("product_type")),
+            workers=workers,
+            identifiers=[f"OSHUB:{os_id}"] if os_id else [],
+            note=note,
+        )
         confidence = MATCHED_CONFIDENCE if os_id else LIST_CONFIDENCE
         ctx.node(facility, confidence=confidence)
         ctx.edge(LocatedIn(src=facility.id, dst=country), confidence=confidence)

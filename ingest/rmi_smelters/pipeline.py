@@ -33,8 +33,12 @@ LOOKUP_FIELDS = [
     FieldSpec("street", "Smelter Street", r"street"),
     FieldSpec("city", "Smelter City", r"city"),
     FieldSpec("state", "Smelter Facility Location: State / Province", r"state\s*/\s*province$"),
-    FieldSpec("country", "Smelter Facility Location: Country", r"country",
-              content=lambda v: country_code(v) is not None and len(v) > 3),
+    FieldSpec(
+        "country",
+        "Smelter Facility Location: Country",
+        r"country",
+        content=lambda v: country_code(v) is not None and len(v) > 3,
+    ),
     # columns that tell a declaration's smelter list apart from the look-up table
     FieldSpec("mine_names", "Name of Mine(s)", r"^name of mine"),
     FieldSpec("id_input", "Smelter Identification Number Input Column", r"input column"),
@@ -114,20 +118,30 @@ class RmiSmelterPipeline(Pipeline):
             country_text = values.get("country", "")
             country = ctx.ref.country(country_text)
             if country is None and country_text:
-                ctx.notes.append(f"{ctx.file} {at}: country {country_text!r} not recognised; "
-                                 f"{cid} has no country")
-            nid = ctx.node(Smelter(
-                id=f"rmi:{cid}", rmi_id=cid, name=name, aliases=sorted({alias, name} - {""}),
-                identifiers=[f"RMI:{cid}"], metal=commodity.removeprefix("commodity:"),
-                commodities=[commodity],
-                country=country.removeprefix("country:") if country else None,
-                city=values.get("city") or None, state=values.get("state") or None,
-            ), at=at)
+                ctx.notes.append(
+                    f"{ctx.file} {at}: country {country_text!r} not recognised; {cid} has no country"
+                )
+            nid = ctx.node(
+                Smelter(
+                    id=f"rmi:{cid}",
+                    rmi_id=cid,
+                    name=name,
+                    aliases=sorted({alias, name} - {""}),
+                    identifiers=[f"RMI:{cid}"],
+                    metal=commodity.removeprefix("commodity:"),
+                    commodities=[commodity],
+                    country=country.removeprefix("country:") if country else None,
+                    city=values.get("city") or None,
+                    state=values.get("state") or None,
+                ),
+                at=at,
+            )
             if country:
                 ctx.edge(LocatedIn(src=nid, dst=country), at=at)
         if blank:
-            ctx.notes.append(f"{ctx.file}: {blank} blank rows under the look-up table (template padding) "
-                             "not counted")
+            ctx.notes.append(
+                f"{ctx.file}: {blank} blank rows under the look-up table (template padding) not counted"
+            )
 
 
 PIPELINE = RmiSmelterPipeline

@@ -113,8 +113,9 @@ class Template:
             try:
                 self._rows[sheet] = self.book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
             except Exception as exc:
-                raise InputFileError(str(self.path),
-                                     f"cannot read sheet '{sheet}' ({type(exc).__name__})") from None
+                raise InputFileError(
+                    str(self.path), f"cannot read sheet '{sheet}' ({type(exc).__name__})"
+                ) from None
         return self._rows[sheet]
 
     def _translations(self) -> dict[str, str]:
@@ -131,7 +132,7 @@ class Template:
                     continue
                 english = texts.index("English")
                 languages = [i for i, t in enumerate(texts) if t and i > english]
-                for row in rows[head_index + 1:]:
+                for row in rows[head_index + 1 :]:
                     if english >= len(row):
                         continue
                     en = cell_text(row[english])
@@ -148,8 +149,13 @@ class Template:
         text = cell_text(value)
         return self.english.get(text, text)
 
-    def find_table(self, specs: list[FieldSpec], required: set[str], forbidden: frozenset[str] = frozenset(),
-                   content_rows: int = 60) -> Table | None:
+    def find_table(
+        self,
+        specs: list[FieldSpec],
+        required: set[str],
+        forbidden: frozenset[str] = frozenset(),
+        content_rows: int = 60,
+    ) -> Table | None:
         """The first sheet whose header row names the required fields (and none of the forbidden)."""
         best: Table | None = None
         for sheet in self.sheet_names:
@@ -159,7 +165,7 @@ class Template:
                 columns = match_columns(labels, specs)
                 if forbidden & set(columns):
                     continue
-                below = rows[index + 1: index + 1 + content_rows]
+                below = rows[index + 1 : index + 1 + content_rows]
                 _fill_by_content(columns, specs, below, len(labels))
                 if not required <= set(columns):
                     continue
@@ -185,8 +191,9 @@ def match_columns(labels: list[str], specs: list[FieldSpec]) -> dict[str, int]:
     return columns
 
 
-def _fill_by_content(columns: dict[str, int], specs: list[FieldSpec], rows: list[list[Any]],
-                     width: int) -> None:
+def _fill_by_content(
+    columns: dict[str, int], specs: list[FieldSpec], rows: list[list[Any]], width: int
+) -> None:
     """Columns the header does not name but whose values say what they are (a broken header cell)."""
     taken = set(columns.values())
     for spec in specs:

@@ -124,8 +124,15 @@ class TemplatePipeline(Pipeline):
         raise NotImplementedError
 
     # -- references ----------------------------------------------------------------------------
-    def entity(self, ctx: IngestContext, cells: dict[str, str], field: str, allowed: tuple[str, ...],
-               *, brand: bool = False) -> Entity:
+    def entity(
+        self,
+        ctx: IngestContext,
+        cells: dict[str, str],
+        field: str,
+        allowed: tuple[str, ...],
+        *,
+        brand: bool = False,
+    ) -> Entity:
         """The node a cell names, by id (must exist, of an allowed type) or by organisation name.
 
         Nothing is written here: the caller emits (``Entity.emit``) once the whole row is valid."""
@@ -164,8 +171,9 @@ class TemplatePipeline(Pipeline):
         return cid
 
     @staticmethod
-    def choice(cells: dict[str, str], field: str, allowed: list[str],
-               default: str | None = None) -> str | None:
+    def choice(
+        cells: dict[str, str], field: str, allowed: list[str], default: str | None = None
+    ) -> str | None:
         value = fold(cells.get(field, "")).replace(" ", "_").replace("-", "_")
         if not value:
             return default
@@ -174,8 +182,9 @@ class TemplatePipeline(Pipeline):
         return value
 
     @staticmethod
-    def number(cells: dict[str, str], field: str, low: float | None = None, high: float | None = None
-               ) -> float | None:
+    def number(
+        cells: dict[str, str], field: str, low: float | None = None, high: float | None = None
+    ) -> float | None:
         text = cells.get(field, "").replace(",", "").replace(" ", "")
         if not text:
             return None

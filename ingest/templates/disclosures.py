@@ -57,8 +57,11 @@ class DisclosuresPipeline(TemplatePipeline):
             if buyer_id is None:
                 raise RowProblem("a contract given by the buyer's own reference needs the buyer", "buyer")
             contract_id = f"disclosure:contract:{buyer_id.split(':', 1)[1]}:{slug(reference)}"
-            contract_model = Contract(id=contract_id, name=cells.get("contract_title") or reference,
-                                      title=cells.get("contract_title") or None)
+            contract_model = Contract(
+                id=contract_id,
+                name=cells.get("contract_title") or reference,
+                title=cells.get("contract_title") or None,
+            )
         brand = self.entity(ctx, cells, "brand", ("Brand", "Company"), brand=True)
         quantity = self.number(cells, "quantity", low=0)
         when = parse_date(cells.get("date", ""), "date")
@@ -78,8 +81,17 @@ class DisclosuresPipeline(TemplatePipeline):
             parts.append(f"disclosed on: {when[0]}")
         if cells.get("note"):
             parts.append(cells["note"])
-        ctx.edge(Covers(src=contract_id, dst=brand.id, key=key, product=product or None, model=model or None,
-                        quantity=quantity, note="; ".join(parts)))
+        ctx.edge(
+            Covers(
+                src=contract_id,
+                dst=brand.id,
+                key=key,
+                product=product or None,
+                model=model or None,
+                quantity=quantity,
+                note="; ".join(parts),
+            )
+        )
 
 
 PIPELINE = DisclosuresPipeline

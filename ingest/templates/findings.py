@@ -51,11 +51,20 @@ class FindingsPipeline(TemplatePipeline):
             ctx.node(entity.model, prov=prov)
         about = entity.model.name if entity.model else entity.id
         finding = RiskFinding(
-            id=finding_id, name=f"{category.replace('_', ' ')}: {about}", category=category,
-            scope_kind="entity", scope_entity=entity.id, scope_commodity=commodity,
-            date=when[0] if when else None, date_precision=when[1] if when else None,
-            evidence=cells["evidence"], severity=severity, access=access, reported_by=reporter,
-            note=cells.get("note") or None)
+            id=finding_id,
+            name=f"{category.replace('_', ' ')}: {about}",
+            category=category,
+            scope_kind="entity",
+            scope_entity=entity.id,
+            scope_commodity=commodity,
+            date=when[0] if when else None,
+            date_precision=when[1] if when else None,
+            evidence=cells["evidence"],
+            severity=severity,
+            access=access,
+            reported_by=reporter,
+            note=cells.get("note") or None,
+        )
         ctx.node(finding, prov=prov)
         ctx.edge(Concerns(src=finding_id, dst=entity.id), prov=prov)
         if commodity:

@@ -53,11 +53,23 @@ class LinksPipeline(TemplatePipeline):
             notes.append(cells["note"])
         what = commodity.removeprefix("commodity:") if commodity else product
         key = slug(f"{what} {start[0] if start else ''}")
-        ctx.edge(Supplies(src=upstream.id, dst=downstream.id, key=key, commodity=commodity,
-                          product=product or None, period_start=start[0] if start else None,
-                          period_end=end[0] if end else None, years=years, status=status,
-                          granularity="entity", evidence=cells["evidence"], note="; ".join(notes) or None),
-                 confidence=confidence)
+        ctx.edge(
+            Supplies(
+                src=upstream.id,
+                dst=downstream.id,
+                key=key,
+                commodity=commodity,
+                product=product or None,
+                period_start=start[0] if start else None,
+                period_end=end[0] if end else None,
+                years=years,
+                status=status,
+                granularity="entity",
+                evidence=cells["evidence"],
+                note="; ".join(notes) or None,
+            ),
+            confidence=confidence,
+        )
 
 
 PIPELINE = LinksPipeline

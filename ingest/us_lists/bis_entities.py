@@ -54,8 +54,11 @@ class PersonRule:
         self.org_words = set(spec.get("org_words", [])) | set(LEGAL_FORMS)
         self.particles = set(spec.get("particles", []))
         threshold = int(spec.get("shared_first_word", 3))
-        firsts = Counter(fold(str(e.get("name") or "")).split(" ")[0] for e in entities
-                         if isinstance(e, dict) and self._has_org_mark(str(e.get("name") or "")))
+        firsts = Counter(
+            fold(str(e.get("name") or "")).split(" ")[0]
+            for e in entities
+            if isinstance(e, dict) and self._has_org_mark(str(e.get("name") or ""))
+        )
         self.shared_firsts = {w for w, n in firsts.items() if n >= threshold and w}
 
     def _key(self, word: str) -> str:
@@ -148,14 +151,28 @@ class BisEntitiesPipeline(Pipeline):
         if forced:
             evidence += f"; added by {added_by}: {rule['note']}"
         fid = f"bis:finding:{slug(listing.name)}:{(code or 'xx').lower()}"
-        ctx.node(RiskFinding(
-            id=fid, name=f"BIS Entity List: {listing.name}", category=category.value, scope_kind="entity",
-            scope_entity=target, scope_country=code, scope_region=region, date=when,
-            date_precision="day" if when else None, evidence=evidence, severity="listed",
-            access=Access.PUBLIC,
-            list_name=self.spec.raw["list_name"], list_status=entry.get("status"),
-            reported_by=self.spec.raw["reported_by"], original_value=register or None, note=listing.remark,
-        ), confidence=CONFIDENCE)
+        ctx.node(
+            RiskFinding(
+                id=fid,
+                name=f"BIS Entity List: {listing.name}",
+                category=category.value,
+                scope_kind="entity",
+                scope_entity=target,
+                scope_country=code,
+                scope_region=region,
+                date=when,
+                date_precision="day" if when else None,
+                evidence=evidence,
+                severity="listed",
+                access=Access.PUBLIC,
+                list_name=self.spec.raw["list_name"],
+                list_status=entry.get("status"),
+                reported_by=self.spec.raw["reported_by"],
+                original_value=register or None,
+                note=listing.remark,
+            ),
+            confidence=CONFIDENCE,
+        )
         ctx.edge(Concerns(src=fid, dst=target), confidence=CONFIDENCE)
         return fid
 

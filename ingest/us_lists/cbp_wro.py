@@ -39,7 +39,8 @@ CONFIDENCE = 0.85
 _VESSELS_OWNED = re.compile(r"^(?:fishing\s+)?vessels?\s+owned\s+by\s+(.+)$", re.I)
 _FIELD = re.compile(r"(Industry|Merchandise|Remarks):\s*(.*?)(?=;\s*(?:Industry|Merchandise|Remarks):|$)")
 _SUBSIDIARY_SPLIT = re.compile(
-    r",?\s+and\s+its\s+(?:\w+\s+)?subsidiar(?:y|ies)(?:\s+from\s+[A-Z]\w*)?,?\s*", re.I)
+    r",?\s+and\s+its\s+(?:\w+\s+)?subsidiar(?:y|ies)(?:\s+from\s+[A-Z]\w*)?,?\s*", re.I
+)
 
 
 def notes_fields(notes: str) -> tuple[str, dict[str, str]]:
@@ -111,19 +112,27 @@ class CbpWroPipeline(Pipeline):
                 ctx.duplicate()
             seen |= ids
 
-    def _entry(self, ctx: IngestContext, entry: dict, name: str, code: str | None,
-               when: str | None) -> set[str]:
+    def _entry(
+        self, ctx: IngestContext, entry: dict, name: str, code: str | None, when: str | None
+    ) -> set[str]:
         notes = str(entry.get("notes") or "")
         kind, fields = notes_fields(notes)
         merchandise = fields.get("Merchandise", "")
         commodity = commodity_of(ctx, merchandise) if merchandise else None
         kinds = {"wro": "withhold release order", "finding": "finding"}
         severity = kinds.get(kind.lower(), kind.lower() or None)
-        base = dict(category=RiskCategory.FORCED_LABOUR.value, date=when,
-                    date_precision="day" if when else None,
-                    severity=severity, access=Access.PUBLIC, list_name=self.spec.raw["list_name"],
-                    list_status=entry.get("status"), reported_by=self.spec.raw["reported_by"],
-                    original_value=name, scope_commodity=commodity)
+        base = dict(
+            category=RiskCategory.FORCED_LABOUR.value,
+            date=when,
+            date_precision="day" if when else None,
+            severity=severity,
+            access=Access.PUBLIC,
+            list_name=self.spec.raw["list_name"],
+            list_status=entry.get("status"),
+            reported_by=self.spec.raw["reported_by"],
+            original_value=name,
+            scope_commodity=commodity,
+        )
         status = entry.get("status") or "status not given"
         quote = f'CBP {kind or "order"} of {when or "unknown date"} ({status}): "{name}"'
         quote += f" ({entry.get('country')})" if entry.get("country") else ""
@@ -138,20 +147,39 @@ class CbpWroPipeline(Pipeline):
             if owned:
                 listing.remark = f"order on '{part}'"
             listing.aliases += [str(a) for a in entry.get("aliases") or []]
-            target = emit_listed(ctx, self.listed, listing, country=code, address=entry.get("address"),
-                                 confidence=CONFIDENCE)
+            target = emit_listed(
+                ctx, self.listed, listing, country=code, address=entry.get("address"), confidence=CONFIDENCE
+            )
             fid = f"cbp:finding:{slug(listing.name)}:{when or 'undated'}"
-            ctx.node(RiskFinding(id=fid, name=f"CBP {kind} {when or ''}: {listing.name}".replace("  ", " "),
-                                 scope_kind="entity", scope_entity=target, scope_country=code,
-                                 evidence=quote, note=listing.remark, **base), confidence=CONFIDENCE)
+            ctx.node(
+                RiskFinding(
+                    id=fid,
+                    name=f"CBP {kind} {when or ''}: {listing.name}".replace("  ", " "),
+                    scope_kind="entity",
+                    scope_entity=target,
+                    scope_country=code,
+                    evidence=quote,
+                    note=listing.remark,
+                    **base,
+                ),
+                confidence=CONFIDENCE,
+            )
             ctx.edge(Concerns(src=fid, dst=target), confidence=CONFIDENCE)
             if commodity:
                 ctx.edge(About(src=fid, dst=commodity), confidence=CONFIDENCE)
             ids.add(fid)
         return ids
 
-    def _country_scoped(self, ctx: IngestContext, name: str, code: str | None, scoped: dict, base: dict,
-                        quote: str, commodity: str | None) -> str:
+    def _country_scoped(
+        self,
+        ctx: IngestContext,
+        name: str,
+        code: str | None,
+        scoped: dict,
+        base: dict,
+        quote: str,
+        commodity: str | None,
+    ) -> str:
         region = scoped.get("region")
         region_id = ctx.ref.region(region) if region else None
         country_id = ctx.ref.country(code) if code else None
@@ -161,11 +189,19 @@ class CbpWroPipeline(Pipeline):
             ctx.reject("a country-scoped order without a recognised country", "country", code)
             return fid
         place = scoped.get("place")
-        ctx.node(RiskFinding(id=fid, name=f"CBP order: {name}", scope_kind="country", scope_country=code,
-                             scope_region=region, evidence=quote,
-                             note=(f"order on {place} (no entity named)" if place
-                                   else "order on a good from a place"),
-                             **base), confidence=CONFIDENCE)
+        ctx.node(
+            RiskFinding(
+                id=fid,
+                name=f"CBP order: {name}",
+                scope_kind="country",
+                scope_country=code,
+                scope_region=region,
+                evidence=quote,
+                note=(f"order on {place} (no entity named)" if place else "order on a good from a place"),
+                **base,
+            ),
+            confidence=CONFIDENCE,
+        )
         ctx.edge(Concerns(src=fid, dst=target), confidence=CONFIDENCE)
         if commodity:
             ctx.edge(About(src=fid, dst=commodity), confidence=CONFIDENCE)

@@ -40,15 +40,34 @@ NAME_MATCH_CONFIDENCE = 0.8
 _ALIAS_OPENING = re.compile(
     r"^\s*(?:and\s+)?(?:also known as|formerly known as|a\.?k\.?a\.?|f\.?k\.?a\.?|"
     r"(?:including|and)\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|\d+)\s+alias(?:es)?\s*:)",
-    re.I)
+    re.I,
+)
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.\-]{2,11}$")  # XPCC, VSETC; not (HK), which is part of a name
 _SUBSIDIARIES = re.compile(
     r",?\s+and\s+(?:its|their)?\s*(?:\w+\s+)?"
     r"(?:subsidiaries|subordinates?|subordinate and affiliated entities)\b.*$",
-    re.I)
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"], start=1)}
+    re.I,
+)
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
 
 
 @dataclass
@@ -95,7 +114,7 @@ def split_listing(text: str) -> Listing:
     aliases: list[str] = []
     kept, last = [], 0
     for start, end in _top_level_groups(text):
-        inner = text[start + 1: end - 1].strip()
+        inner = text[start + 1 : end - 1].strip()
         if _ALIAS_OPENING.match(inner):
             aliases.extend(_alias_list(inner))
         elif _ACRONYM.match(inner) and not country_code(inner):
@@ -263,26 +282,38 @@ class ListedEntities:
             n = len(words)
             for start in range(n):
                 for k in range(2, n - start + (0 if start == 0 else 1)):  # never the whole name
-                    run = " ".join(words[start:start + k])
+                    run = " ".join(words[start : start + k])
                     score = round(0.6 + 0.3 * k / n, 3)
                     where = "begins" if start == 0 else "contains"
-                    evidence = (f"{list_name} lists '{run}'; the name '{unit_key}' {where} it ({k} of {n} "
-                                "words): a possible parent, not confirmed")
+                    evidence = (
+                        f"{list_name} lists '{run}'; the name '{unit_key}' {where} it ({k} of {n} "
+                        "words): a possible parent, not confirmed"
+                    )
                     for group_id in groups.get(run, []):
                         for unit_id in unit_ids - {group_id}:
                             pair = (group_id, unit_id)
                             if pair not in best or (score, evidence) > best[pair]:
                                 best[pair] = (score, evidence)
         for (group_id, unit_id), (score, evidence) in sorted(best.items()):
-            self.ctx.edge(OwnershipCandidate(src=group_id, dst=unit_id, score=score, evidence=evidence),
-                          at=f"ownership candidate {group_id} -> {unit_id}", confidence=score,
-                          method=Method.NAME_MATCH)
+            self.ctx.edge(
+                OwnershipCandidate(src=group_id, dst=unit_id, score=score, evidence=evidence),
+                at=f"ownership candidate {group_id} -> {unit_id}",
+                confidence=score,
+                method=Method.NAME_MATCH,
+            )
         made = len(best)
         return made
 
 
-def emit_listed(ctx: IngestContext, listed: ListedEntities, listing: Listing, *, country: str | None = None,
-                address: str | None = None, confidence: float | None = None) -> str:
+def emit_listed(
+    ctx: IngestContext,
+    listed: ListedEntities,
+    listing: Listing,
+    *,
+    country: str | None = None,
+    address: str | None = None,
+    confidence: float | None = None,
+) -> str:
     """Emit the listed entity (a Company, or the existing node it names) and return its id."""
     hit = listed.match([listing.name, *listing.aliases])
     if hit and hit[1] not in ORG_TYPES:
@@ -302,4 +333,3 @@ def emit_listed(ctx: IngestContext, listed: ListedEntities, listing: Listing, *,
         ctx.ref.country(code)
     listed.add(model.id, listing.name)
     return model.id
-

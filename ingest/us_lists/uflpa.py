@@ -125,7 +125,8 @@ class UflpaPipeline(Pipeline):
         page = _read_page(path)
         names = set(role["name_headers"])
         if role["title_marker"].lower() in page.title.lower() and any(
-                names & set(t["header"]) and SECTION.search(t["before"]) for t in page.tables):
+            names & set(t["header"]) and SECTION.search(t["before"]) for t in page.tables
+        ):
             return "entity-list-page"
         return None
 
@@ -158,8 +159,9 @@ class UflpaPipeline(Pipeline):
                 text = cells[name_col] if name_col < len(cells) else ""
                 raw_date = cells[date_col] if date_col is not None and date_col < len(cells) else ""
                 if section is None:
-                    ctx.reject("table has no 'Section 2(d)(2)(B)(...)' heading", "section",
-                               table["before"][-80:])
+                    ctx.reject(
+                        "table has no 'Section 2(d)(2)(B)(...)' heading", "section", table["before"][-80:]
+                    )
                 elif not text:
                     ctx.reject("entity name is blank", header[name_col])
                 elif raw_date and parse_date(raw_date) is None:
@@ -191,28 +193,64 @@ class UflpaPipeline(Pipeline):
             if listing.aliases:
                 text += f" (aliases: {'; '.join(listing.aliases)})"
             for section in sections:
-                self._listed(ctx, listing, section, notes, text, parse_date(raw_date), entity,
-                             confidence=PARSED_CONFIDENCE)
+                self._listed(
+                    ctx,
+                    listing,
+                    section,
+                    notes,
+                    text,
+                    parse_date(raw_date),
+                    entity,
+                    confidence=PARSED_CONFIDENCE,
+                )
 
-    def _listed(self, ctx: IngestContext, listing: Listing, section: str, heading: str, text: str,
-                when: str | None, entity: dict | None, confidence: float | None = None) -> None:
+    def _listed(
+        self,
+        ctx: IngestContext,
+        listing: Listing,
+        section: str,
+        heading: str,
+        text: str,
+        when: str | None,
+        entity: dict | None,
+        confidence: float | None = None,
+    ) -> None:
         entity = entity or {}
-        target = emit_listed(ctx, self.listed, listing, country=entity.get("country"),
-                             address=entity.get("address"), confidence=confidence)
+        target = emit_listed(
+            ctx,
+            self.listed,
+            listing,
+            country=entity.get("country"),
+            address=entity.get("address"),
+            confidence=confidence,
+        )
         key = (target, section)
         fid = f"uflpa:finding:{slug(listing.name)}:{section}"
         label = f"Sec. 2(d)(2)(B)({section})"
         evidence = f'UFLPA Entity List, {label} ("{heading}"): "{text}", effective {when or "date not given"}'
         if entity.get("federal_register"):
             evidence += f"; {entity['federal_register']}"
-        ctx.node(RiskFinding(
-            id=fid, name=f"UFLPA Entity List {label}: {listing.name}",
-            category=RiskCategory.FORCED_LABOUR.value,
-            scope_kind="entity", scope_entity=target, date=when, date_precision="day" if when else None,
-            evidence=evidence, severity="listed", access=Access.PUBLIC, list_name=self.spec.raw["list_name"],
-            list_section=label, list_status=entity.get("status"), reported_by=self.spec.raw["reported_by"],
-            original_value=text, note=listing.remark,
-        ), confidence=confidence)
+        ctx.node(
+            RiskFinding(
+                id=fid,
+                name=f"UFLPA Entity List {label}: {listing.name}",
+                category=RiskCategory.FORCED_LABOUR.value,
+                scope_kind="entity",
+                scope_entity=target,
+                date=when,
+                date_precision="day" if when else None,
+                evidence=evidence,
+                severity="listed",
+                access=Access.PUBLIC,
+                list_name=self.spec.raw["list_name"],
+                list_section=label,
+                list_status=entity.get("status"),
+                reported_by=self.spec.raw["reported_by"],
+                original_value=text,
+                note=listing.remark,
+            ),
+            confidence=confidence,
+        )
         ctx.edge(Concerns(src=fid, dst=target), confidence=confidence)
         if key in self.seen:
             ctx.duplicate()

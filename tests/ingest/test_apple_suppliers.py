@@ -44,9 +44,12 @@ def test_apple_reingest_is_noop(ingest, store, open_data):
 
 def test_apple_bad_rows_are_quarantined(ingest, store, tmp_path: Path):
     bad = tmp_path / "apple.csv"
-    bad.write_text("year,supplier_name,country_area,country,supplier_address\n"
-                   "2022,Foo Ltd,x,Atlantis,Somewhere\n2022,,x,Japan,Tokyo\nlast,Bar,x,Japan,Tokyo\n"
-                   "2021,Bar Corp,x,Japan,Tokyo\n", encoding="utf-8")
+    bad.write_text(
+        "year,supplier_name,country_area,country,supplier_address\n"
+        "2022,Foo Ltd,x,Atlantis,Somewhere\n2022,,x,Japan,Tokyo\nlast,Bar,x,Japan,Tokyo\n"
+        "2021,Bar Corp,x,Japan,Tokyo\n",
+        encoding="utf-8",
+    )
     report = ingest("apple-suppliers", bad)
     c = report.counts["apple.csv"]
     assert (c.read, c.written, c.quarantined) == (4, 1, 3)

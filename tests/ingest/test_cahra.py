@@ -40,7 +40,8 @@ def test_cahra_flags_drc_province_by_code(ingest, store, real_data):
     assert (
         finding["scope_country"] == "CD"
         and finding["date"] == "2026-06"
-        and finding["access"] == "public" and finding["licence_class"] == "restricted"
+        and finding["access"] == "public"
+        and finding["licence_class"] == "restricted"
     )
     edge = store.get_edges([f"CONCERNS:{fid}->region:{province['code']}"])[
         f"CONCERNS:{fid}->region:{province['code']}"

@@ -17,11 +17,28 @@ BHRRC = "battery/resourcematters_bhrrc_company_ids.tsv"
 LINKS_NAME, BHRRC_NAME = Path(LINKS).name, Path(BHRRC).name
 # The documented reading of "Transaction realised?" (source.toml [lookups.status]).
 STATUS = {"Yes": ("confirmed", 0.85), "": ("reported", 0.5), "No": ("not_realised", 0.1)}
-SPEC_COLUMNS = ["ID", "Link in the chain", "Input chain step", "Supplier company", "Supplier facility name",
-                "Supplier_facility_clean", "Place of supplier", "Country of Supplier", "Lat supplier",
-                "Long supplier", "Output chain step", "Buyer company", "Buyer facility name",
-                "Buyer facility type clean", "Place of buyer", "Country of Buyer", "Lat buyer", "Long buyer",
-                "Transaction realised?", "Source"]
+SPEC_COLUMNS = [
+    "ID",
+    "Link in the chain",
+    "Input chain step",
+    "Supplier company",
+    "Supplier facility name",
+    "Supplier_facility_clean",
+    "Place of supplier",
+    "Country of Supplier",
+    "Lat supplier",
+    "Long supplier",
+    "Output chain step",
+    "Buyer company",
+    "Buyer facility name",
+    "Buyer facility type clean",
+    "Place of buyer",
+    "Country of Buyer",
+    "Lat buyer",
+    "Long buyer",
+    "Transaction realised?",
+    "Source",
+]
 
 
 def file_rows(real_data: Path, rel: str) -> list[dict[str, str]]:
@@ -54,14 +71,19 @@ def test_gm_chain_to_artisanal_mines_link_by_link(cobalt, store, real_data):
     rows = file_rows(real_data, LINKS)
 
     def link_rows(supplier: str, buyer: str) -> list[dict[str, str]]:
-        found = [r for r in rows
-                 if r["Supplier company"].startswith(supplier) and r["Buyer company"].startswith(buyer)]
+        found = [
+            r
+            for r in rows
+            if r["Supplier company"].startswith(supplier) and r["Buyer company"].startswith(buyer)
+        ]
         assert found, f"the file has no {supplier} -> {buyer} row"
         return found
 
-    chain = [("LG Energy Solution", "General Motors", "org:lg-energy-solution", "org:general-motors"),
-             ("Huayou Cobalt", "LG Energy Solution", "org:huayou-cobalt", "org:lg-energy-solution"),
-             ("Congo Dongfang Mining", "Huayou Cobalt", "org:congo-dongfang-mining", "org:huayou-cobalt")]
+    chain = [
+        ("LG Energy Solution", "General Motors", "org:lg-energy-solution", "org:general-motors"),
+        ("Huayou Cobalt", "LG Energy Solution", "org:huayou-cobalt", "org:lg-energy-solution"),
+        ("Congo Dongfang Mining", "Huayou Cobalt", "org:congo-dongfang-mining", "org:huayou-cobalt"),
+    ]
     for supplier, buyer, src, dst in chain:
         for row in link_rows(supplier, buyer):
             edge = supplies_of(store, row)
@@ -70,8 +92,12 @@ def test_gm_chain_to_artisanal_mines_link_by_link(cobalt, store, real_data):
             assert row["ID"].strip() in edge["evidence"]
     assert store.get_nodes(["org:general-motors"])["org:general-motors"]["type"] == "Brand"
 
-    artisanal = [r for r in rows if r["Input chain step"] == "Artisanal mining"
-                 and r["Buyer company"].startswith("Congo Dongfang Mining")]
+    artisanal = [
+        r
+        for r in rows
+        if r["Input chain step"] == "Artisanal mining"
+        and r["Buyer company"].startswith("Congo Dongfang Mining")
+    ]
     assert {r["Supplier company"].split()[0][:4] for r in artisanal} >= {"Kasu", "Kami", "Goma"}
     for row in artisanal:
         edge = supplies_of(store, row)
@@ -115,8 +141,12 @@ def test_counts_and_statuses_add_up(cobalt, store, real_data):
 def test_self_links_are_between_facilities_and_ventures_are_ownership(cobalt, store, real_data):
     rows = file_rows(real_data, LINKS)
     lges = "LG Energy Solution (LGES)"
-    self_links = [r for r in rows if r["Supplier company"] == r["Buyer company"] == lges
-                  and r["Supplier facility name"] != r["Buyer facility name"]]
+    self_links = [
+        r
+        for r in rows
+        if r["Supplier company"] == r["Buyer company"] == lges
+        and r["Supplier facility name"] != r["Buyer facility name"]
+    ]
     assert self_links
     for row in self_links:
         edge = supplies_of(store, row)
@@ -125,11 +155,13 @@ def test_self_links_are_between_facilities_and_ventures_are_ownership(cobalt, st
         assert edge["dst"] == f"rm:facility:lg-energy-solution:{slug(row['Buyer facility name'])}"
         assert_status(edge, row)
     # Ultium Cells: the file's composition "General Motors / LGES" becomes two ownership links
-    ultium = next(r for r in rows
-                  if r["Buyer company"] == "Ultium Cells LLC" and r["Buyer joint venture composition"])
+    ultium = next(
+        r for r in rows if r["Buyer company"] == "Ultium Cells LLC" and r["Buyer joint venture composition"]
+    )
     assert ultium["Buyer joint venture composition"].startswith("General Motors")
-    owns = store.get_edges(["OWNS:org:general-motors->org:ultium-cells",
-                            "OWNS:org:lg-energy-solution->org:ultium-cells"])
+    owns = store.get_edges(
+        ["OWNS:org:general-motors->org:ultium-cells", "OWNS:org:lg-energy-solution->org:ultium-cells"]
+    )
     assert len(owns) == 2
     # CDM's parent as the file states it
     cdm_row = next(r for r in rows if r["Supplier company"] == "Congo Dongfang Mining (CDM)")
@@ -153,24 +185,50 @@ def _links_file(path: Path, rows: list[list[str]]) -> Path:
 
 
 def _row(link_id: str, supplier: str, buyer: str, realised: str, supplier_country: str = "DRC") -> list[str]:
-    return [link_id, "Mining to Smelting", "Mining", supplier, "Mine", "Mine", "Kolwezi, Lualaba",
-            supplier_country, "-10.7", "25.4", "Smelting", buyer, "Smelter", "Smelter",
-            "Likasi, Haut-Katanga", "Democratic Republic of the Congo", "-10.98", "26.73", realised,
-            "field research", "extra"]
+    return [
+        link_id,
+        "Mining to Smelting",
+        "Mining",
+        supplier,
+        "Mine",
+        "Mine",
+        "Kolwezi, Lualaba",
+        supplier_country,
+        "-10.7",
+        "25.4",
+        "Smelting",
+        buyer,
+        "Smelter",
+        "Smelter",
+        "Likasi, Haut-Katanga",
+        "Democratic Republic of the Congo",
+        "-10.98",
+        "26.73",
+        realised,
+        "field research",
+        "extra",
+    ]
 
 
 def test_bad_rows_are_quarantined_with_the_field(ingest, store, tmp_path: Path):
     good = _row("1MINAAA", "Alpha Mining (AM)", "Beta Smelting", "Yes")
-    path = _links_file(tmp_path / "links.tsv", [
-        good, good, _row("2MINBBB", "Alpha Mining", "Beta Smelting", "Maybe"),
-        _row("3MINCCC", "Alpha Mining", "Beta Smelting", "", supplier_country="Atlantis"),
-        _row(" ", "Alpha Mining", "Beta Smelting", "No"), _row("1MINAAA", "Gamma", "Beta Smelting", "No"),
-        _row("6MINDDD", "", "Beta Smelting", "No")])
+    path = _links_file(
+        tmp_path / "links.tsv",
+        [
+            good,
+            good,
+            _row("2MINBBB", "Alpha Mining", "Beta Smelting", "Maybe"),
+            _row("3MINCCC", "Alpha Mining", "Beta Smelting", "", supplier_country="Atlantis"),
+            _row(" ", "Alpha Mining", "Beta Smelting", "No"),
+            _row("1MINAAA", "Gamma", "Beta Smelting", "No"),
+            _row("6MINDDD", "", "Beta Smelting", "No"),
+        ],
+    )
     report = ingest("cobalt-links", path)
     c = report.counts["links.tsv"]
     assert (c.read, c.written, c.duplicate, c.quarantined) == (7, 1, 1, 5)
     text = Path(report.quarantine_report).read_text(encoding="utf-8")
-    assert "is not Yes, No or blank\",Transaction realised?,Maybe" in text
+    assert 'is not Yes, No or blank",Transaction realised?,Maybe' in text
     assert "country not recognised,Country of Supplier,Atlantis" in text
     assert "link ID is blank,ID" in text
     assert "already used by row 2" in text

@@ -13,8 +13,19 @@ from tierwatch.ingest.readers import read_sheet
 
 ICMM = "mines/icmm_global_mining_dataset_2025-09.xlsx"
 FILE = "icmm_global_mining_dataset_2025-09.xlsx"
-HEADER = ["ICMMID", "Confidence Factor", "Mine Name ", "Group Names", "Latitude", "Longitude", "Asset Type",
-          "Country", "Primary Commodity", "Secondary Commodity", "Other Commodities"]
+HEADER = [
+    "ICMMID",
+    "Confidence Factor",
+    "Mine Name ",
+    "Group Names",
+    "Latitude",
+    "Longitude",
+    "Asset Type",
+    "Country",
+    "Primary Commodity",
+    "Secondary Commodity",
+    "Other Commodities",
+]
 
 
 def external_rows(open_data: Path) -> list[dict]:
@@ -87,8 +98,9 @@ def test_icmm_reingest_is_noop(ingest, store, open_data):
     assert canonical_hash(store) == before
 
 
-def _workbook(path: Path, rows: list[list], sheet: str = "Sites",
-              extra_header: list[str] | None = None) -> Path:
+def _workbook(
+    path: Path, rows: list[list], sheet: str = "Sites", extra_header: list[str] | None = None
+) -> Path:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -104,8 +116,21 @@ def _workbook(path: Path, rows: list[list], sheet: str = "Sites",
 
 
 def test_icmm_bad_rows_and_optional_columns(ingest, store, tmp_path: Path):
-    good = ["ICMM90001", "High", "Test Pit", "", 10.5, 20.5, "Mine", "Chad", "gold", "", "", "Acme Mining",
-            "Guéra"]
+    good = [
+        "ICMM90001",
+        "High",
+        "Test Pit",
+        "",
+        10.5,
+        20.5,
+        "Mine",
+        "Chad",
+        "gold",
+        "",
+        "",
+        "Acme Mining",
+        "Guéra",
+    ]
     rows = [
         good,
         ["ICMM90002", "High", "Nowhere", "", 10.0, 20.0, "Mine", "Atlantis", "gold", "", "", "", ""],

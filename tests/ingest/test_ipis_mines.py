@@ -15,8 +15,16 @@ from tierwatch.graph.errors import InputFileError
 from tierwatch.ingest.ipis_mines.pipeline import ROW_KEYS, province_code, visit_date
 
 IPIS = "mines/ipis_drc_asm_mine_visits_2009-2023.csv"
-REQUIRED = ["pcode", "visit_date", "visit_onsite", "province", "longitude", "latitude", "childunder15",
-            "presence"]
+REQUIRED = [
+    "pcode",
+    "visit_date",
+    "visit_onsite",
+    "province",
+    "longitude",
+    "latitude",
+    "childunder15",
+    "presence",
+]
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +42,11 @@ def _unique_visit(rows: list[dict[str, str]], **want: str) -> dict[str, str]:
     for r in rows:
         per_date[(r["pcode"], r["visit_date"])] = per_date.get((r["pcode"], r["visit_date"]), 0) + 1
     for r in rows:
-        if all(r[k] == v for k, v in want.items() if not k.startswith("_")) and per_date[
-                (r["pcode"], r["visit_date"])] == 1 and not r["visit_date"].endswith("-01"):
+        if (
+            all(r[k] == v for k, v in want.items() if not k.startswith("_"))
+            and per_date[(r["pcode"], r["visit_date"])] == 1
+            and not r["visit_date"].endswith("-01")
+        ):
             return r
     raise AssertionError(f"no row in the file with {want}")
 
@@ -92,8 +103,13 @@ def test_ipis_january_first_is_a_year(ingest, store, real_data, ipis_rows):
     counts: dict[tuple[str, str], int] = {}
     for r in ipis_rows:
         counts[(r["pcode"], r["visit_date"])] = counts.get((r["pcode"], r["visit_date"]), 0) + 1
-    row = next(r for r in ipis_rows if r["visit_date"].endswith("-01-01") and r["presence"] in ("0", "1")
-               and counts[(r["pcode"], r["visit_date"])] == 1)
+    row = next(
+        r
+        for r in ipis_rows
+        if r["visit_date"].endswith("-01-01")
+        and r["presence"] in ("0", "1")
+        and counts[(r["pcode"], r["visit_date"])] == 1
+    )
     ingest("ipis-mines", real_data / IPIS)
     fid = f"ipis:finding:{row['pcode']}:{row['visit_date']}:conflict_and_armed_groups"
     finding = store.get_nodes([fid])[fid]
@@ -127,7 +143,9 @@ def test_ipis_bad_rows_are_quarantined(ingest, store, tmp_path: Path):
         "codmine99901,2019-05-03,1,Atlantis,28.1,-2.5,1,1,Site B,IPIS,x\n"
         "codmine99902,2019-05-03,1,Sud-Kivu,28.1,north,1,1,Site C,IPIS,x\n"
         "codmine99903,someday,1,Sud-Kivu,28.1,-2.5,1,1,Site D,IPIS,x\n"
-        "codmine99904,2019-05-03,0,Haut-Uélé,28.1,2.5,,0,Site E,Third-party,x\n", encoding="utf-8")
+        "codmine99904,2019-05-03,0,Haut-Uélé,28.1,2.5,,0,Site E,Third-party,x\n",
+        encoding="utf-8",
+    )
     report = ingest("ipis-mines", bad)
     c = report.counts["visits.csv"]
     assert (c.read, c.written, c.quarantined) == (5, 1, 4)

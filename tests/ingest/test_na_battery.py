@@ -17,13 +17,17 @@ BATTERY = "battery/na_ev_supply_chain_investments_cheng2024.csv"
 FILE = "na_ev_supply_chain_investments_cheng2024.csv"
 ICMM = "mines/icmm_global_mining_dataset_2025-09.xlsx"
 APPLE = "facilities/apple_supplier_list_2012-2022_cwgrouptw.csv"
-HEADER = ("technology,company_name,product,reported_investment,by_amount,reported_jobs,by_jobs,city,state,"
-          "country,latitude,longitude,timeline\n")
+HEADER = (
+    "technology,company_name,product,reported_investment,by_amount,reported_jobs,by_jobs,city,state,"
+    "country,latitude,longitude,timeline\n"
+)
 
 #: The joint ventures the file names with their parents, and the owners the aliases file gives them.
 JOINT_VENTURES = {
-    "Ultium Cells (GM, LG Energy Solution)": ("org:ultium-cells",
-                                              {"org:general-motors", "org:lg-energy-solution"}),
+    "Ultium Cells (GM, LG Energy Solution)": (
+        "org:ultium-cells",
+        {"org:general-motors", "org:lg-energy-solution"},
+    ),
     "BlueOval SK (Ford, SK Innovation)": ("org:blueoval-sk", {"org:ford-motor", "org:sk-on"}),
     "L-H Battery Company (LG / Honda)": ("org:l-h-battery", {"org:lg-energy-solution", "org:honda"}),
     "StarPlus (Samsung SDI, Stellantis)": ("org:starplus-energy", {"org:stellantis", "org:samsung-sdi"}),
@@ -99,8 +103,9 @@ def test_battery_facility_fields(ingest, store, open_data):
     assert "lat" not in facility and "lon" not in facility and "state" not in facility
     # a solar row is kept, as a solar facility
     solar = next(r for r in rows if r["technology"] == "Solar" and r["latitude"] != "0")
-    kinds = {n.get("technology") for n in store.iter_nodes(types=["Facility"])
-             if n.get("city") == solar["city"]}
+    kinds = {
+        n.get("technology") for n in store.iter_nodes(types=["Facility"]) if n.get("city") == solar["city"]
+    }
     assert any("Solar" in (k or "") for k in kinds)
 
 
@@ -116,8 +121,11 @@ def test_same_site_candidates_either_order(ingest, store, open_data, order):
     assert candidate["review"] == "open" and 0.5 <= candidate["score"] <= 0.95
     assert "km" in candidate["evidence"] and "kings, mountain" in candidate["evidence"]
     # only close sites sharing a name word: never the whole neighbourhood
-    far = [e for e in store.iter_edges(types=["SAME_AS_CANDIDATE"]) if e["evidence"].startswith("distance")
-           and float(e["evidence"].split()[1]) > 10]
+    far = [
+        e
+        for e in store.iter_edges(types=["SAME_AS_CANDIDATE"])
+        if e["evidence"].startswith("distance") and float(e["evidence"].split()[1]) > 10
+    ]
     assert far == []
 
 
@@ -139,7 +147,8 @@ def test_battery_bad_rows(ingest, store, tmp_path: Path):
         + "Batteries,Baz,Batteries: Cells,1,,5,,Lansing,Michigan,Atlantis,42.7,-84.7,x\n"
         + "Batteries,Qux,Batteries: Cells,1,,5,,Lansing,Michigan,United States,north,-84.7,x\n"
         + "Batteries,,Batteries: Cells,1,,5,,Lansing,Michigan,United States,42.7,-84.7,x\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     report = ingest("na-battery", bad)
     c = report.counts["announcements.csv"]
     assert (c.read, c.written, c.quarantined) == (6, 1, 5)

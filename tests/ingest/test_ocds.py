@@ -64,10 +64,17 @@ def test_release_package(ingest, store, open_data):
     assert f"/releases/{positions[0]}" in locators
     assert "compiled " + ",".join(f"/releases/{i}" for i in positions) in locators
     # every awarded supplier with a Companies House number keeps it as an identifier
-    release = next(r for r in rels if any((p.get("identifier") or {}).get("scheme") == "GB-COH"
-                                          and "supplier" in p["roles"] for p in r["parties"]))
-    party = next(p for p in release["parties"]
-                 if "supplier" in p["roles"] and p.get("identifier", {}).get("id"))
+    release = next(
+        r
+        for r in rels
+        if any(
+            (p.get("identifier") or {}).get("scheme") == "GB-COH" and "supplier" in p["roles"]
+            for p in r["parties"]
+        )
+    )
+    party = next(
+        p for p in release["parties"] if "supplier" in p["roles"] and p.get("identifier", {}).get("id")
+    )
     number = party["identifier"]["id"]
     number = number.zfill(8) if number.isdigit() else number  # Companies House numbers: 8 characters
     awarded = edges_from(store, "AWARDED_TO", f"ocds:{release['ocid']}")
@@ -99,8 +106,11 @@ def test_barrister_named_canon_is_not_a_brand(ingest, store, open_data):
 def test_brand_matching_rules_on_real_text(open_data):
     aliases = Aliases.load(REPO_ROOT / "data" / "aliases.toml")
     matcher = BrandMatcher.build(aliases.raw, [])
-    title = next(r["tender"]["title"] for r in releases_of(open_data / PACKAGE)
-                 if "Josef Canon KC" in r["tender"]["title"])
+    title = next(
+        r["tender"]["title"]
+        for r in releases_of(open_data / PACKAGE)
+        if "Josef Canon KC" in r["tender"]["title"]
+    )
     assert matcher.find(title) == []
     assert [m.brand for m in matcher.find("Supply of Canon multifunction printers")] == ["Canon"]
     assert matcher.find("Services of Canon John Smith, cathedral chapter") == []
@@ -201,8 +211,12 @@ def test_armenian_package(ingest, store, real_data):
     assert f"AM-TIN:{party['identifier']['id']}" in node["identifiers"] and node["country"] == "AM"
     assert node["licence_class"] == "restricted"
     # individual entrepreneurs (Ա/Ձ, a person's own name) are withheld: personal data
-    people = {p["name"].strip() for r in rels for p in r["parties"]
-              if "supplier" in p["roles"] and "A/Dz" in p["name"].split()}
+    people = {
+        p["name"].strip()
+        for r in rels
+        for p in r["parties"]
+        if "supplier" in p["roles"] and "A/Dz" in p["name"].split()
+    }
     assert people
     names = {n.get("name") for n in store.iter_nodes(types=["Company", "Brand"])}
     assert not people & names
@@ -243,8 +257,16 @@ def _compiled(releases: list[dict]) -> dict:
     return ocdsmerge.Merger(merge_rules=rules).create_compiled_release(releases)
 
 
-PACKAGINGS = ["record-package", "record-package-compiled", "release", "compiled-release", "record",
-              "release-array", "record-lines", "release-package-lines"]
+PACKAGINGS = [
+    "record-package",
+    "record-package-compiled",
+    "release",
+    "compiled-release",
+    "record",
+    "release-array",
+    "record-lines",
+    "release-package-lines",
+]
 
 
 @pytest.mark.parametrize("packaging", PACKAGINGS)
@@ -254,9 +276,21 @@ def test_every_packaging(ingest, store, open_data, tmp_path, packaging):
     record = {"ocid": ocid, "releases": rels}
     content: dict[str, Any] = {
         "record-package": ({"records": [record]}, False),
-        "record-package-compiled": ({"records": [{"ocid": ocid, "releases": [
-            {"url": "https://example.org/r1", "date": r["date"], "tag": r["tag"]} for r in rels],
-            "compiledRelease": _compiled(rels)}]}, False),
+        "record-package-compiled": (
+            {
+                "records": [
+                    {
+                        "ocid": ocid,
+                        "releases": [
+                            {"url": "https://example.org/r1", "date": r["date"], "tag": r["tag"]}
+                            for r in rels
+                        ],
+                        "compiledRelease": _compiled(rels),
+                    }
+                ]
+            },
+            False,
+        ),
         "release": (latest, False),
         "compiled-release": (_compiled(rels), False),
         "record": (record, False),
@@ -297,8 +331,20 @@ def test_bad_lines_are_quarantined(ingest, store, open_data, tmp_path):
     bad_value["awards"][0]["value"]["amount"] = "about a million"
     extra_field = json.loads(json.dumps(rels[2]))
     extra_field["tender"]["sparkleRating"] = 5
-    text = "\n".join([json.dumps(rels[3]), json.dumps(no_ocid), "", json.dumps(bad_value), "{not json",
-                      json.dumps(rels[3]), json.dumps(extra_field)]) + "\n"
+    text = (
+        "\n".join(
+            [
+                json.dumps(rels[3]),
+                json.dumps(no_ocid),
+                "",
+                json.dumps(bad_value),
+                "{not json",
+                json.dumps(rels[3]),
+                json.dumps(extra_field),
+            ]
+        )
+        + "\n"
+    )
     path = tmp_path / "bad.jsonl"
     path.write_text(text, encoding="utf-8")
     report = ingest("ocds", path)
@@ -312,8 +358,10 @@ def test_bad_lines_are_quarantined(ingest, store, open_data, tmp_path):
     assert report.unmapped == {"bad.jsonl": ["tender/sparkleRating"]}
 
 
-@pytest.mark.parametrize("content", ['{"foo": 1, "bar": [1, 2]}', '[{"a": 1}]', "a,b\n1,2\n",
-                                     '{"releases": [{"title": "no ocid"}]}'])
+@pytest.mark.parametrize(
+    "content",
+    ['{"foo": 1, "bar": [1, 2]}', '[{"a": 1}]', "a,b\n1,2\n", '{"releases": [{"title": "no ocid"}]}'],
+)
 def test_files_that_are_not_ocds_fail_with_one_line(ingest, tmp_path, content):
     path = tmp_path / "input.json"
     path.write_text(content, encoding="utf-8")

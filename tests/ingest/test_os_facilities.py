@@ -60,10 +60,11 @@ def test_osh_download_format_columns(ingest, store, tmp_path: Path):
     path.write_text(
         "os_id,contribution_date,name,address,country_code,country_name,lat,lng,sector,contributor,"
         "number_of_workers,parent_company,product_type,facility_type,is_closed,new_column\n"
-        "CN2019303BQ3FZP,2023-05-01,Example Garment Co,\"1 Road, Dongguan\",CN,China,23.0,113.7,Apparel,"
+        'CN2019303BQ3FZP,2023-05-01,Example Garment Co,"1 Road, Dongguan",CN,China,23.0,113.7,Apparel,'
         "Example Brand (Brand/Retailer),1001-5000,Example Holdings,Shirts|Jackets,Final Product Assembly,"
         "False,x\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     report = ingest("os-facilities", path)
     assert report.unmapped == {"download.csv": ["new_column"]}
     assert not any("no OS ID" in note for note in report.notes)
@@ -78,13 +79,16 @@ def test_osh_download_format_columns(ingest, store, tmp_path: Path):
 
 def test_osh_bad_rows(ingest, tmp_path: Path):
     path = tmp_path / "list.csv"
-    path.write_text("country,name,address,sector,lat,lng\n"
-                    "PK,Good Mill,\"1 Road, Sialkot\",Apparel,32.5,74.5\n"
-                    "XX,Nowhere Mill,\"2 Road\",Apparel,1,1\n"
-                    "PK,,\"3 Road\",Apparel,1,1\n"
-                    "PK,No Address,,Apparel,1,1\n"
-                    "PK,Bad Lat,\"4 Road\",Apparel,north,74\n"
-                    "PK,Good Mill,\"1 Road, Sialkot\",Apparel,32.5,74.5\n", encoding="utf-8")
+    path.write_text(
+        "country,name,address,sector,lat,lng\n"
+        'PK,Good Mill,"1 Road, Sialkot",Apparel,32.5,74.5\n'
+        'XX,Nowhere Mill,"2 Road",Apparel,1,1\n'
+        'PK,,"3 Road",Apparel,1,1\n'
+        "PK,No Address,,Apparel,1,1\n"
+        'PK,Bad Lat,"4 Road",Apparel,north,74\n'
+        'PK,Good Mill,"1 Road, Sialkot",Apparel,32.5,74.5\n',
+        encoding="utf-8",
+    )
     report = ingest("os-facilities", path)
     c = report.counts["list.csv"]
     assert (c.read, c.written, c.quarantined, c.duplicate) == (6, 1, 4, 1)

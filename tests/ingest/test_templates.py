@@ -64,18 +64,42 @@ def test_each_template_is_recognised_by_its_own_source_only(ingest, tmp_path: Pa
 
 
 DISCLOSURES = [
-    {"contract": "ICT-2023-114", "buyer": "City of Example", "buyer_country": "GB", "brand": "Dell",
-     "product": "laptops", "model": "Latitude 5440", "quantity": "1200", "date": "2024-03",
-     "evidence": "affiliate disclosure, p. 3"},
-    {"contract": "ICT-2023-114", "buyer": "City of Example", "buyer_country": "GB", "brand": "org:dell",
-     "product": "monitors", "quantity": "300", "evidence": "affiliate disclosure, p. 4"},
+    {
+        "contract": "ICT-2023-114",
+        "buyer": "City of Example",
+        "buyer_country": "GB",
+        "brand": "Dell",
+        "product": "laptops",
+        "model": "Latitude 5440",
+        "quantity": "1200",
+        "date": "2024-03",
+        "evidence": "affiliate disclosure, p. 3",
+    },
+    {
+        "contract": "ICT-2023-114",
+        "buyer": "City of Example",
+        "buyer_country": "GB",
+        "brand": "org:dell",
+        "product": "monitors",
+        "quantity": "300",
+        "evidence": "affiliate disclosure, p. 4",
+    },
     {"contract": "ocds:no-such-contract", "brand": "Dell", "evidence": "x"},
     {"contract": "ICT-9", "brand": "HP Inc.", "evidence": "x"},
-    {"contract": "ICT-2023-114", "buyer": "City of Example", "brand": "Dell", "quantity": "many",
-     "evidence": "x"},
+    {
+        "contract": "ICT-2023-114",
+        "buyer": "City of Example",
+        "brand": "Dell",
+        "quantity": "many",
+        "evidence": "x",
+    },
     {"contract": "ICT-2023-115", "buyer": "City of Example", "brand": "Dell", "evidence": ""},
-    {"contract": "ICT-2023-116", "buyer": "City of Example", "brand": "Dell",
-     "evidence": "sent by procurement@example.org"},
+    {
+        "contract": "ICT-2023-116",
+        "buyer": "City of Example",
+        "brand": "Dell",
+        "evidence": "sent by procurement@example.org",
+    },
 ]
 
 
@@ -95,8 +119,9 @@ def test_disclosures_map_and_quarantine(ingest, store, tmp_path: Path):
     assert store.get_edges([f"BUYER_OF:buyer:gb:city-of-example->{contract}#buyer"])
     dell = store.get_nodes(["org:dell"])["org:dell"]
     assert dell["type"] == "Brand"
-    covers = store.get_edges([f"COVERS:{contract}->org:dell#laptops-latitude-5440",
-                              f"COVERS:{contract}->org:dell#monitors"])
+    covers = store.get_edges(
+        [f"COVERS:{contract}->org:dell#laptops-latitude-5440", f"COVERS:{contract}->org:dell#monitors"]
+    )
     laptops = covers[f"COVERS:{contract}->org:dell#laptops-latitude-5440"]
     assert (laptops["product"], laptops["model"], laptops["quantity"]) == ("laptops", "Latitude 5440", 1200.0)
     assert covers[f"COVERS:{contract}->org:dell#monitors"]["quantity"] == 300.0
@@ -107,20 +132,50 @@ def test_disclosures_map_and_quarantine(ingest, store, tmp_path: Path):
 
 
 LINKS = [
-    {"upstream": "Alpha Refining", "downstream": "Beta Cells", "tier": "2", "commodity": "cobalt",
-     "period_start": "2021", "period_end": "2023", "status": "reported", "evidence": "audit report 2023"},
-    {"upstream": "org:beta-cells", "downstream": "Gamma Motors", "product": "battery cells",
-     "status": "confirmed", "confidence": "0.7", "evidence": "supplier list 2024"},
+    {
+        "upstream": "Alpha Refining",
+        "downstream": "Beta Cells",
+        "tier": "2",
+        "commodity": "cobalt",
+        "period_start": "2021",
+        "period_end": "2023",
+        "status": "reported",
+        "evidence": "audit report 2023",
+    },
+    {
+        "upstream": "org:beta-cells",
+        "downstream": "Gamma Motors",
+        "product": "battery cells",
+        "status": "confirmed",
+        "confidence": "0.7",
+        "evidence": "supplier list 2024",
+    },
     {"upstream": "rmi:CID999999", "downstream": "Beta Cells", "commodity": "tin", "evidence": "x"},
     {"upstream": "Beta Cells", "downstream": "org:beta-cells", "commodity": "cobalt", "evidence": "x"},
     {"upstream": "Alpha Refining", "downstream": "Beta Cells", "evidence": "x"},
     {"upstream": "Alpha Refining", "downstream": "Beta Cells", "commodity": "unobtainium", "evidence": "x"},
-    {"upstream": "Alpha Refining", "downstream": "Beta Cells", "commodity": "cobalt", "status": "maybe",
-     "evidence": "x"},
-    {"upstream": "Alpha Refining", "downstream": "Beta Cells", "commodity": "cobalt", "period_start": "2023",
-     "period_end": "2021", "evidence": "x"},
-    {"upstream": "Alpha Refining", "downstream": "Beta Cells", "commodity": "cobalt", "confidence": "1.5",
-     "evidence": "x"},
+    {
+        "upstream": "Alpha Refining",
+        "downstream": "Beta Cells",
+        "commodity": "cobalt",
+        "status": "maybe",
+        "evidence": "x",
+    },
+    {
+        "upstream": "Alpha Refining",
+        "downstream": "Beta Cells",
+        "commodity": "cobalt",
+        "period_start": "2023",
+        "period_end": "2021",
+        "evidence": "x",
+    },
+    {
+        "upstream": "Alpha Refining",
+        "downstream": "Beta Cells",
+        "commodity": "cobalt",
+        "confidence": "1.5",
+        "evidence": "x",
+    },
 ]
 
 
@@ -150,22 +205,61 @@ def test_links_map_and_quarantine(ingest, store, tmp_path: Path):
 
 
 FINDINGS = [
-    {"finding_ref": "EW-2024-07", "entity": "Delta Electronics Assembly", "category": "forced labour",
-     "date": "2024-05-12", "severity": "high", "evidence": "worker interviews: passports held by the agency",
-     "reported_by": "Example Monitor", "access": "restricted"},
-    {"entity": "org:delta-electronics-assembly", "category": "health_and_safety", "date": "2023",
-     "commodity": "cobalt", "evidence": "published audit summary", "reported_by": "Example Monitor",
-     "access": "public"},
-    {"entity": "org:nobody", "category": "child_labour", "evidence": "x", "reported_by": "M",
-     "access": "public"},
-    {"entity": "Delta Electronics Assembly", "category": "bad working conditions", "evidence": "x",
-     "reported_by": "M", "access": "public"},
-    {"entity": "Delta Electronics Assembly", "category": "other", "evidence": "x", "reported_by": "M",
-     "access": "secret"},
-    {"entity": "Delta Electronics Assembly", "category": "other", "evidence": "call +44 20 7946 0958",
-     "reported_by": "M", "access": "public"},
-    {"entity": "Delta Electronics Assembly", "category": "other", "date": "12/05/2024", "evidence": "x",
-     "reported_by": "M", "access": "public"},
+    {
+        "finding_ref": "EW-2024-07",
+        "entity": "Delta Electronics Assembly",
+        "category": "forced labour",
+        "date": "2024-05-12",
+        "severity": "high",
+        "evidence": "worker interviews: passports held by the agency",
+        "reported_by": "Example Monitor",
+        "access": "restricted",
+    },
+    {
+        "entity": "org:delta-electronics-assembly",
+        "category": "health_and_safety",
+        "date": "2023",
+        "commodity": "cobalt",
+        "evidence": "published audit summary",
+        "reported_by": "Example Monitor",
+        "access": "public",
+    },
+    {
+        "entity": "org:nobody",
+        "category": "child_labour",
+        "evidence": "x",
+        "reported_by": "M",
+        "access": "public",
+    },
+    {
+        "entity": "Delta Electronics Assembly",
+        "category": "bad working conditions",
+        "evidence": "x",
+        "reported_by": "M",
+        "access": "public",
+    },
+    {
+        "entity": "Delta Electronics Assembly",
+        "category": "other",
+        "evidence": "x",
+        "reported_by": "M",
+        "access": "secret",
+    },
+    {
+        "entity": "Delta Electronics Assembly",
+        "category": "other",
+        "evidence": "call +44 20 7946 0958",
+        "reported_by": "M",
+        "access": "public",
+    },
+    {
+        "entity": "Delta Electronics Assembly",
+        "category": "other",
+        "date": "12/05/2024",
+        "evidence": "x",
+        "reported_by": "M",
+        "access": "public",
+    },
 ]
 
 
@@ -183,7 +277,10 @@ def test_findings_keep_restricted_access(ingest, store, tmp_path: Path):
     restricted = store.get_nodes(["finding:example-monitor:ew-2024-07"])["finding:example-monitor:ew-2024-07"]
     assert (restricted["access"], restricted["licence_class"]) == ("restricted", "restricted")
     assert (restricted["category"], restricted["date"], restricted["date_precision"]) == (
-        "forced_labour", "2024-05-12", "day")
+        "forced_labour",
+        "2024-05-12",
+        "day",
+    )
     assert restricted["scope_entity"] == "org:delta-electronics-assembly"
     finding = "finding:example-monitor:ew-2024-07"
     concerns = store.get_edges([f"CONCERNS:{finding}->org:delta-electronics-assembly"])

@@ -171,8 +171,10 @@ def test_bis_entities_people_skipped_addresses_kept(ingest, store, real_data):
     assert next(iter(company.values()))["address"] == " ".join(daqo["address"].split())
     first_org = next(e for e in entries if not spec_rule.is_person(e))
     oid = f"bis:finding:{slug(split_listing(first_org['name']).name)}:"
-    assert any(n["id"].startswith(oid) and n["category"] == "export_control"
-               for n in store.iter_nodes(types=["RiskFinding"]))
+    assert any(
+        n["id"].startswith(oid) and n["category"] == "export_control"
+        for n in store.iter_nodes(types=["RiskFinding"])
+    )
 
 
 def _spec_persons() -> dict:
@@ -186,14 +188,36 @@ def _spec_persons() -> dict:
 
 def test_bis_person_rule_on_a_built_file(ingest, store, tmp_path: Path):
     entries = [
-        {"name": "Ivan Petrovich Sidorov", "aliases": ["Ivan Sidorov"], "country": "Russia",
-         "address": "Moscow", "status": None, "effective_date": None,
-         "federal_register": "89 FR 14388, 2/27/24", "notes": "All items"},
-        {"name": "Acme Trading Co., Ltd.", "aliases": [], "country": "Narnia", "address": "x",
-         "status": None, "effective_date": None, "federal_register": None, "notes": "All items"},
-        {"name": "Acme Optics LLC", "aliases": [], "country": "Russia", "address": "1 Lenin St, Moscow",
-         "status": None, "effective_date": None, "federal_register": "89 FR 14388, 2/27/24",
-         "notes": "All items"},
+        {
+            "name": "Ivan Petrovich Sidorov",
+            "aliases": ["Ivan Sidorov"],
+            "country": "Russia",
+            "address": "Moscow",
+            "status": None,
+            "effective_date": None,
+            "federal_register": "89 FR 14388, 2/27/24",
+            "notes": "All items",
+        },
+        {
+            "name": "Acme Trading Co., Ltd.",
+            "aliases": [],
+            "country": "Narnia",
+            "address": "x",
+            "status": None,
+            "effective_date": None,
+            "federal_register": None,
+            "notes": "All items",
+        },
+        {
+            "name": "Acme Optics LLC",
+            "aliases": [],
+            "country": "Russia",
+            "address": "1 Lenin St, Moscow",
+            "status": None,
+            "effective_date": None,
+            "federal_register": "89 FR 14388, 2/27/24",
+            "notes": "All items",
+        },
     ]
     path = tmp_path / "entity_list.json"
     path.write_text(json.dumps({"list_id": "bis-entity-list", "entities": entries}), encoding="utf-8")
@@ -218,7 +242,8 @@ def test_lists_reject_files_that_fit_no_role(ingest, tmp_path: Path, source: str
     with pytest.raises(InputFileError):
         ingest(source, broken)
     page = tmp_path / "page.html"
-    page.write_text("<!DOCTYPE html><html><head><title>Other</title></head>"
-                    "<body><table></table></body></html>")
+    page.write_text(
+        "<!DOCTYPE html><html><head><title>Other</title></head><body><table></table></body></html>"
+    )
     with pytest.raises(InputFileError, match="expected"):
         ingest(source, page)
