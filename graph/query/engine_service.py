@@ -158,9 +158,9 @@ class StoreQueryService:
         node = ix.nodes[root]
         trivial = search(ix, root, "upstream", 1, np.zeros(len(ix.arc_frm), dtype=bool))
         ents = np.array([root], dtype=np.int64)
-        hits = attach(
-            ix, ents, trivial.cost, lambda e: np.full(len(e), -1, dtype=np.int64), viewer, trivial.key
-        )
+        no_comm = lambda e: np.full(len(e), -1, dtype=np.int64)  # noqa: E731
+        # the entity's own findings include observed absences (shown with their severity)
+        hits = attach(ix, ents, trivial.cost, no_comm, viewer, trivial.key, negative=True)
         counts: dict[str, int] = {}
         withheld_links = 0
         hidden = self.source.hidden()

@@ -101,10 +101,13 @@ def attach(
     viewer: Viewer,
     order_key: Callable[[np.ndarray], np.ndarray],
     categories: tuple[str, ...] = (),
+    *,
+    negative: bool = False,
 ) -> Hits:
     """Findings applying to ``ents``, reached at ``node_cost[e]`` (indexed by node); ``comm_of(nodes)``:
     the commodity of the link that reached each node (-1 if none); ``order_key(nodes)``: sort keys of
-    nodes in the one order. Rows come back sorted by (cost, entity order, finding id, rule)."""
+    nodes in the one order. Rows come back sorted by (cost, entity order, finding id, rule).
+    Findings of an observed absence (``index.NEGATIVE_SEVERITIES``) only with ``negative``."""
     direct_ok, located_ok = _with_findings(ix)
     parts = []
     # direct and origin findings: CONCERNS on the entity itself
@@ -146,6 +149,8 @@ def attach(
         return Hits(_empty(), _empty(), _empty(), _empty(), _empty(), _empty(), 0)
     e, f, rule, via, comm, row = (np.concatenate(x) for x in zip(*parts, strict=True))
     is_finding = ix.fnd_cat[f] >= 0
+    if not negative:
+        is_finding &= ~ix.fnd_negative[f]
     if categories:
         wanted = np.array([ix.categories.index(c) for c in categories if c in ix.categories], dtype=np.int16)
         is_finding &= np.isin(ix.fnd_cat[f], wanted)

@@ -17,6 +17,9 @@ import numpy as np
 from tierwatch.graph.query.arcs import arcs_of, cost_of, edge_window, retired_end
 
 NONE_DAY = -1
+#: severities that record an observed absence (IPIS "none observed": a 0 in the visit's cell): kept as
+#: evidence and shown with the entity, but not risk: exposure and propagation leave them out
+NEGATIVE_SEVERITIES = frozenset({"none observed"})
 WINDOW_KEYS = ("type", "fiscal_year", "period_start", "period_end")  # what arcs.edge_window reads
 NO_END = 99_999_999
 
@@ -73,6 +76,7 @@ class GraphIndex:
     # findings: CONCERNS target -> finding
     fnd_ptr: np.ndarray
     fnd_node: np.ndarray  # finding node index, grouped by target
+    fnd_negative: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per node
     hidden_datasets: frozenset[str] = field(default_factory=frozenset)
     hidden_ids: frozenset[str] = field(default_factory=frozenset)
     cache: dict[str, Any] = field(default_factory=dict)  # derived arrays (step classes, propagation)
@@ -152,6 +156,11 @@ def compile_index(
     fnd_cat = np.fromiter(
         (ccode.get(d.get("category"), -1) if d["type"] == "RiskFinding" else -1 for d in node_list),
         dtype=np.int16,
+        count=n,
+    )
+    fnd_negative = np.fromiter(
+        (d["type"] == "RiskFinding" and d.get("severity") in NEGATIVE_SEVERITIES for d in node_list),
+        dtype=bool,
         count=n,
     )
 
@@ -315,6 +324,7 @@ def compile_index(
         loc=loc,
         fnd_ptr=fnd_ptr,
         fnd_node=fnd_node,
+        fnd_negative=fnd_negative,
         hidden_datasets=hidden_datasets,
         hidden_ids=hidden_ids,
     )

@@ -78,6 +78,14 @@ def svc(store):
             scope_kind="entity",
             evidence="smelter fumes",
         ),
+        _n(
+            "f:none",
+            "RiskFinding",
+            category="child_labour",
+            scope_kind="entity",
+            severity="none observed",
+            evidence="children under 15: 0 (site visit)",
+        ),
     ]
     edges = [
         _e("BUYER_OF", "b:buyer", "c:contract"),
@@ -103,6 +111,7 @@ def svc(store):
         _e("CONCERNS", "f:copper", "country:CD"),
         _e("CONCERNS", "f:ituc", "country:CD"),
         _e("CONCERNS", "f:direct", "s:smelter"),
+        _e("CONCERNS", "f:none", "m:mine"),
     ]
     with store.write_lock():
         w = GraphWriter(store)
@@ -156,6 +165,18 @@ def test_finding_rules_and_commodity_scope(svc):
         "smelter or refiner": "mapped",
         "mine": "mapped",
     }
+
+
+def test_an_observed_absence_is_evidence_not_risk(svc):
+    """IPIS records "none observed" when a visit counted 0: shown with the site, never scored."""
+    r = svc.exposure("b:buyer", V, tiers=8)
+    assert all(h.finding.id != "f:none" for c in r.categories for h in c.hits)
+    child = next(c for c in r.categories if c.category == "child_labour")
+    assert {h.finding.id for h in child.hits} == {"f:coltan"}
+    mine = svc.entity("m:mine", V)
+    shown = {f.finding.id: f.finding.severity for f in mine.findings}
+    assert shown["f:none"] == "none observed"
+    assert all(c.finding is None or c.finding.id != "f:none" for c in svc.risk("m:mine", V).contributions)
 
 
 def test_commodity_filter_and_search(svc):
