@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from tierwatch.api import errors, routes_export, routes_meta, routes_query
 from tierwatch.api.auth import KeyStore
-from tierwatch.api.deps import ServiceHolder
+from tierwatch.api.deps import QueryRunner, ServiceHolder
 from tierwatch.api.errors import OrjsonResponse
 from tierwatch.graph.query.service import QueryService
 from tierwatch.graph.settings import Settings, get_settings
@@ -74,6 +74,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.services = holder
+    app.state.queries = QueryRunner(settings)
     app.state.keys = KeyStore(settings.keys_path)
     errors.install(app)
     app.mount("/static/swagger", StaticFiles(directory=routes_meta.swagger_dir()), name="swagger")

@@ -154,14 +154,24 @@ class KeyStore:
             self._mtime = None
             return True
 
-    def role_for(self, key: str) -> Role:
-        """The role of a presented key; AuthError (never naming the key) when it is not valid."""
+    def _tag(self, key: str) -> bytes:
+        return hmac.new(self._pepper, key.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+
+    def remembered(self, key: str) -> Role | None:
+        """The role of a key verified before (and still in the file), else None: no slow hash, so
+        the API checks this on its event loop and calls ``role_for`` in a worker thread otherwise."""
         with self._lock:
             entries = self._load()
-            tag = hmac.new(self._pepper, key.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
-            hit = self._verified.get(tag)
-            if hit is not None and hit[0] in entries:
-                return hit[1]
+            hit = self._verified.get(self._tag(key))
+            return hit[1] if hit is not None and hit[0] in entries else None
+
+    def role_for(self, key: str) -> Role:
+        """The role of a presented key; AuthError (never naming the key) when it is not valid."""
+        role = self.remembered(key)
+        if role is not None:
+            return role
+        with self._lock:
+            entries = self._load()
         key_id = key[len(PREFIX) :].split("_", 1)[0] if key.startswith(PREFIX) else ""
         entry = entries.get(key_id)
         salt = bytes.fromhex(entry.salt) if entry else _DUMMY_SALT
@@ -172,7 +182,7 @@ class KeyStore:
         with self._lock:
             if len(self._verified) > 10_000:
                 self._verified.clear()
-            self._verified[tag] = (entry.id, entry.role)
+            self._verified[self._tag(key)] = (entry.id, entry.role)
         return entry.role
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from tierwatch.graph.errors import TierwatchError
@@ -50,15 +50,28 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+def to_json(content: Any) -> bytes:
+    """JSON bytes: a pydantic model through its own (compiled) serialiser, anything else through orjson.
+    Both give the same bytes for a model (shortest round-trip floats, NaN/inf as null, int keys as
+    strings, UTF-8 unescaped)."""
+    if isinstance(content, BaseModel):
+        return content.__pydantic_serializer__.to_json(content)
+    return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
 class OrjsonResponse(JSONResponse):
-    """JSON rendered with orjson; pydantic models are dumped in JSON mode first."""
+    """A JSON answer from a model or plain data (``to_json``)."""
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        if isinstance(content, BaseModel):
-            content = content.model_dump(mode="json")
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        return to_json(content)
+
+
+class JsonBytes(Response):
+    """A JSON answer already serialised (``deps.answer`` renders it off the event loop)."""
+
+    media_type = "application/json"
 
 
 def error_response(

@@ -1,12 +1,11 @@
 """Export routes (v1): a neighbourhood, an exposure result or a path set in any export format."""
 
-
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
-from tierwatch.api.deps import ServiceDep, SettingsDep, ViewerDep, run_query
+from tierwatch.api.deps import RunnerDep, ServiceDep, ViewerDep
 from tierwatch.api.errors import ERROR_RESPONSES
 from tierwatch.api.routes_query import _filters
 from tierwatch.graph import exports
@@ -56,7 +55,7 @@ def make_router(settings: Settings) -> APIRouter:
     max_tiers = max(1, min(settings.api_max_hops, MAX_TIERS))
     router = APIRouter(prefix="/v1", responses=_FILE_RESPONSE, tags=["export"])
 
-    def filters(
+    async def filters(
         commodity: Annotated[list[str], Query(max_length=20)] = [],  # noqa: B006
         min_confidence: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
         as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
@@ -76,7 +75,7 @@ def make_router(settings: Settings) -> APIRouter:
         entity_id: EntityId,
         service: ServiceDep,
         viewer: ViewerDep,
-        cfg: SettingsDep,
+        run: RunnerDep,
         flt: FilterDep,
         format: Format = "json",
         tiers: Tiers = min(6, max_tiers),
@@ -103,7 +102,7 @@ def make_router(settings: Settings) -> APIRouter:
                 ),
             )
 
-        return _file(await run_query(cfg, work), format, f"exposure-{entity_id}")
+        return await run.run(lambda: _file(work(), format, f"exposure-{entity_id}"))
 
     @router.get(
         "/entities/{entity_id:path}/export",
@@ -114,15 +113,17 @@ def make_router(settings: Settings) -> APIRouter:
         entity_id: EntityId,
         service: ServiceDep,
         viewer: ViewerDep,
-        cfg: SettingsDep,
+        run: RunnerDep,
         format: Format = "json",
         hops: Annotated[int, Query(ge=1, le=max_tiers)] = 2,
     ) -> Response:
         def work() -> exports.Subgraph:
-            sub = service.subgraph(entity_id, viewer, hops=hops, max_elements=cfg.api_export_max_nodes)
+            sub = service.subgraph(
+                entity_id, viewer, hops=hops, max_elements=run.settings.api_export_max_nodes
+            )
             return collect.from_neighbourhood(sub, viewer, _meta("neighbourhood", viewer))
 
-        return _file(await run_query(cfg, work), format, f"neighbourhood-{entity_id}")
+        return await run.run(lambda: _file(work(), format, f"neighbourhood-{entity_id}"))
 
     @router.get(
         "/paths/export", response_class=Response, summary="Export the k cheapest paths between two entities"
@@ -130,7 +131,7 @@ def make_router(settings: Settings) -> APIRouter:
     async def export_paths(
         service: ServiceDep,
         viewer: ViewerDep,
-        cfg: SettingsDep,
+        run: RunnerDep,
         flt: FilterDep,
         src: Annotated[str, Query(min_length=1, max_length=300)],
         dst: Annotated[str, Query(min_length=1, max_length=300)],
@@ -150,6 +151,6 @@ def make_router(settings: Settings) -> APIRouter:
                 _meta("paths", viewer, src=result.src.id, dst=result.dst.id, k=k, paths=len(result.paths)),
             )
 
-        return _file(await run_query(cfg, work), format, f"paths-{src}-{dst}")
+        return await run.run(lambda: _file(work(), format, f"paths-{src}-{dst}"))
 
     return router

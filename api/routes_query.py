@@ -1,16 +1,17 @@
 """Query routes (v1): search, entity detail, upstream/downstream, exposure, paths, risk scores.
 
 Each route is a thin shell over the query layer (``graph.query``): it turns parameters into the
-layer's filters and page, runs the query within the time limit and returns the layer's model.
+layer's filters and page, runs the query within the time limit and returns the layer's model as
+JSON (``deps.QueryRunner.answer``: serialised once, not validated again against ``response_model``,
+which documents it).
 Limits (tiers, page size, k) come from settings and show in the OpenAPI spec.
 """
-
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import ValidationError
-from tierwatch.api.deps import ServiceDep, SettingsDep, ViewerDep, run_query
+from tierwatch.api.deps import RunnerDep, ServiceDep, ViewerDep
 from tierwatch.api.errors import ERROR_RESPONSES, OrjsonResponse
 from tierwatch.graph.errors import QueryError
 from tierwatch.graph.query import models as m
@@ -50,7 +51,7 @@ def make_router(settings: Settings) -> APIRouter:
     default_page = max(1, min(settings.api_default_page_size, max_page))
     router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES, default_response_class=OrjsonResponse)
 
-    def page(
+    async def page(
         offset: Annotated[int, Query(ge=0, le=1_000_000, description="items to skip")] = 0,
         limit: Annotated[
             int, Query(ge=1, le=max_page, description=f"items per page (<= {max_page})")
@@ -58,7 +59,7 @@ def make_router(settings: Settings) -> APIRouter:
     ) -> Page:
         return Page(offset=offset, limit=limit)
 
-    def filters(
+    async def filters(
         commodity: Annotated[
             list[str],
             Query(
@@ -96,7 +97,7 @@ def make_router(settings: Settings) -> APIRouter:
     async def search(
         service: ServiceDep,
         viewer: ViewerDep,
-        cfg: SettingsDep,
+        run: RunnerDep,
         pg: PageDep,
         q: Annotated[
             str,
@@ -105,10 +106,9 @@ def make_router(settings: Settings) -> APIRouter:
         type: Annotated[list[NodeType], Query(max_length=20)] = [],  # noqa: B006
         country: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
     ) -> Any:
-        result = await run_query(
-            cfg, lambda: service.search(q, viewer, types=tuple(type), country=country, page=pg)
+        return await run.answer(
+            service, lambda: service.search(q, viewer, types=tuple(type), country=country, page=pg)
         )
-        return OrjsonResponse(result)
 
     @router.get(
         "/entities/{entity_id:path}/upstream",
@@ -120,15 +120,14 @@ def make_router(settings: Settings) -> APIRouter:
         entity_id: EntityId,
         service: ServiceDep,
         viewer: ViewerDep,
-        cfg: SettingsDep,
+        run: RunnerDep,
         pg: PageDep,
         flt: FilterDep,
         tiers: Tiers = 3,
     ) -> Any:
-        result = await run_query(
-            cfg, lambda: service.upstream(entity_id, viewer, tiers=tiers, filters=flt, page=pg)
+        return await run.answer(
+            service, lambda: service.upstream(entity_id, viewer, tiers=tiers, filters=flt, page=pg)
         )
-        return OrjsonResponse(result)
 
     @router.get(
         "/entities/{entity_id:path}/downstream",
@@ -140,15 +139,14 @@ def make_router(settings: Settings) -> APIRouter:
         entity_id: EntityId,
         service: ServiceDep,
         viewer: ViewerDep,
-        cfg: SettingsDep,
+        run: RunnerDep,
         pg: PageDep,
         flt: FilterDep,
         tiers: Tiers = 3,
     ) -> Any:
-        result = await run_query(
-            cfg, lambda: service.downstream(entity_id, viewer, tiers=tiers, filters=flt, page=pg)
+        return await run.answer(
+            service, lambda: service.downstream(entity_id, viewer, tiers=tiers, filters=flt, page=pg)
         )
-        return OrjsonResponse(result)
 
     @router.get(
         "/entities/{entity_id:path}/exposure",
@@ -160,7 +158,7 @@ def make_router(settings: Settings) -> APIRouter:
         entity_id: EntityId,
         service: ServiceDep,
         viewer: ViewerDep,
-        cfg: SettingsDep,
+        run: RunnerDep,
         flt: FilterDep,
         tiers: Tiers = min(6, max_tiers),
         category: Annotated[
@@ -168,8 +166,8 @@ def make_router(settings: Settings) -> APIRouter:
         ] = [],  # noqa: B006
         hits_per_category: Annotated[int, Query(ge=1, le=max_page)] = 20,
     ) -> Any:
-        result = await run_query(
-            cfg,
+        return await run.answer(
+            service,
             lambda: service.exposure(
                 entity_id,
                 viewer,
@@ -179,7 +177,6 @@ def make_router(settings: Settings) -> APIRouter:
                 hits_per_category=hits_per_category,
             ),
         )
-        return OrjsonResponse(result)
 
     @router.get(
         "/entities/{entity_id:path}/risk",
@@ -187,8 +184,8 @@ def make_router(settings: Settings) -> APIRouter:
         tags=["risk"],
         summary="Own and inherited risk score of an entity, explained down to evidence",
     )
-    async def risk(entity_id: EntityId, service: ServiceDep, viewer: ViewerDep, cfg: SettingsDep) -> Any:
-        return OrjsonResponse(await run_query(cfg, lambda: service.risk(entity_id, viewer)))
+    async def risk(entity_id: EntityId, service: ServiceDep, viewer: ViewerDep, run: RunnerDep) -> Any:
+        return await run.answer(service, lambda: service.risk(entity_id, viewer))
 
     @router.get(
         "/entities/{entity_id:path}",
@@ -196,8 +193,8 @@ def make_router(settings: Settings) -> APIRouter:
         tags=["query"],
         summary="An entity: properties, identifiers, aliases, provenance, findings",
     )
-    async def entity(entity_id: EntityId, service: ServiceDep, viewer: ViewerDep, cfg: SettingsDep) -> Any:
-        return OrjsonResponse(await run_query(cfg, lambda: service.entity(entity_id, viewer)))
+    async def entity(entity_id: EntityId, service: ServiceDep, viewer: ViewerDep, run: RunnerDep) -> Any:
+        return await run.answer(service, lambda: service.entity(entity_id, viewer))
 
     @router.get(
         "/paths",
@@ -208,17 +205,16 @@ def make_router(settings: Settings) -> APIRouter:
     async def paths(
         service: ServiceDep,
         viewer: ViewerDep,
-        cfg: SettingsDep,
+        run: RunnerDep,
         flt: FilterDep,
         src: Annotated[str, Query(min_length=1, max_length=300)],
         dst: Annotated[str, Query(min_length=1, max_length=300)],
         k: Annotated[int, Query(ge=1, le=settings.api_max_paths)] = 3,
         max_hops: Annotated[int, Query(ge=1, le=max_tiers)] = min(6, max_tiers),
     ) -> Any:
-        result = await run_query(
-            cfg, lambda: service.paths(src, dst, viewer, k=k, max_hops=max_hops, filters=flt)
+        return await run.answer(
+            service, lambda: service.paths(src, dst, viewer, k=k, max_hops=max_hops, filters=flt)
         )
-        return OrjsonResponse(result)
 
     @router.get(
         "/risk",
@@ -229,12 +225,11 @@ def make_router(settings: Settings) -> APIRouter:
     async def risk_ranking(
         service: ServiceDep,
         viewer: ViewerDep,
-        cfg: SettingsDep,
+        run: RunnerDep,
         pg: PageDep,
         type: Annotated[list[NodeType], Query(max_length=20)] = [],  # noqa: B006
     ) -> Any:
-        result = await run_query(cfg, lambda: service.risk_ranking(viewer, types=tuple(type), page=pg))
-        return OrjsonResponse(result)
+        return await run.answer(service, lambda: service.risk_ranking(viewer, types=tuple(type), page=pg))
 
     @router.get(
         "/risk-categories",

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     api_max_paths: int = 20  # k of k shortest paths
     api_export_max_nodes: int = 5_000  # nodes in one export
     api_query_timeout_s: float = 10.0  # Neo4j transaction timeout and the API's wall clock per query
+    api_query_threads: int = Field(default=0, ge=0)  # queries at once; 0: by store (api/deps.py)
 
     @property
     def quarantine_dir(self) -> Path:
