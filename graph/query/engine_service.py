@@ -162,7 +162,7 @@ class StoreQueryService:
         # the entity's own findings include observed absences (shown with their severity)
         hits = attach(ix, ents, trivial.cost, no_comm, viewer, trivial.key, negative=True)
         counts: dict[str, int] = {}
-        withheld_links = 0
+        links_withheld = 0
         hidden = self.source.hidden()
         for e, other in self.source.incident([entity_id]):
             if not viewer.sees_restricted_access and (
@@ -172,7 +172,7 @@ class StoreQueryService:
             if not viewer.sees_restricted_licence and (
                 e.get("licence_class") == "restricted" or other.get("licence_class") == "restricted"
             ):
-                withheld_links += 1
+                links_withheld += 1
                 continue
             key = f"{e['type']}>" if e["src"] == entity_id else f"<{e['type']}"
             counts[key] = counts.get(key, 0) + 1
@@ -190,7 +190,7 @@ class StoreQueryService:
             provenance=provenance(node),
             findings=finding_hits(trivial, hits, np.arange(len(hits))),
             links=dict(sorted(counts.items())),
-            withheld=Withheld(links=withheld_links, findings=hits.withheld),
+            withheld=Withheld(links=links_withheld, findings=hits.withheld),
         )
 
     # -- traversal -----------------------------------------------------------------------------

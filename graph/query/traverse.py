@@ -85,7 +85,6 @@ class Reach:
     r_a: np.ndarray
     _order: np.ndarray | None = field(default=None, repr=False)
     _bits: int | None = field(default=None, repr=False)
-    _order_pos: np.ndarray | None = field(default=None, repr=False)
 
     def key(self, nodes: np.ndarray) -> np.ndarray:
         """Sort keys of ``nodes`` (reached) in the one order: (cost, hops, rank) packed in one integer
@@ -110,24 +109,6 @@ class Reach:
         if self._order is None:
             self._order = self.sort(self.reached)
         return self._order
-
-    @property
-    def order_pos(self) -> np.ndarray:
-        """node -> position in ``order`` (-1 when unreached)."""
-        if self._order_pos is None:
-            pos = np.full(self.ix.n, -1, dtype=np.int64)
-            pos[self.order] = np.arange(len(self.order))
-            self._order_pos = pos
-        return self._order_pos
-
-    @property
-    def rounds(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Per round k (from 1): (nodes, predecessors, arcs), in rank order."""
-        p = self.r_ptr
-        return [
-            (self.r_v[p[k - 1] : p[k]], self.r_u[p[k - 1] : p[k]], self.r_a[p[k - 1] : p[k]])
-            for k in range(1, len(p))
-        ]
 
     def path(self, v: int) -> tuple[list[int], list[int]]:
         """(nodes from the root, arcs) of v's best path: v's entry in round k names its predecessor and
@@ -212,15 +193,6 @@ def search(
     return reach
 
 
-def visible_nodes(ix: GraphIndex, viewer: Viewer) -> np.ndarray:
-    ok = np.ones(ix.n, dtype=bool)
-    if not viewer.sees_restricted_access:
-        ok &= ~ix.node_hidden
-    if not viewer.sees_restricted_licence:
-        ok &= ~ix.node_lic
-    return ok
-
-
 def withheld_links(reach: Reach, mask: np.ndarray, mask_with_licence: np.ndarray) -> tuple[int, int]:
     """(links, nodes) withheld for licence: arcs out of reached nodes (below the hop bound) that only
     the licence switch blocks, and the unreached nodes behind them."""
@@ -233,11 +205,6 @@ def withheld_links(reach: Reach, mask: np.ndarray, mask_with_licence: np.ndarray
     far = (ix.arc_to if up else ix.arc_frm)[blocked]
     behind = far[(reach.hops[far] < 0) & ix.node_lic[far]]
     return len(np.unique(ix.arc_edge[blocked])), len(np.unique(behind))
-
-
-def last_arcs(reach: Reach, ents: np.ndarray) -> np.ndarray:
-    """The last arc of each entity's best path (-1 for the root)."""
-    return reach.last_arc[ents]
 
 
 def along(reach: Reach, arc_values: np.ndarray) -> np.ndarray:
