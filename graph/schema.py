@@ -110,6 +110,8 @@ class Contract(NodeModel):
     categories: list[str] = Field(default_factory=list)  # "ict", "vehicles"
     classifications: list[str] = Field(default_factory=list)  # "CPV:30213100"
     procurement_method: str | None = None
+    lots: list[str] = Field(default_factory=list)  # "LOT-0001: title" (TED notices)
+    languages: list[str] = Field(default_factory=list)  # languages the notices are published in ("SV", "EN")
 
 
 class Company(NodeModel):

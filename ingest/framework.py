@@ -119,6 +119,9 @@ class IngestContext:
         self.skip_reasons: dict[str, int] = {}
         self.notes: list[str] = []
         self._file = ""
+        #: how files are named in counts and provenance: the file name, with its folder when two
+        #: files of one run share a name (TED's R2 and eForms copies of one notice)
+        self.file_names: dict[Path, str] = {}
         self._row: str | None = None
         self._row_emitted = False
         self._row_closed = True
@@ -126,7 +129,7 @@ class IngestContext:
     # -- rows --------------------------------------------------------------------------------
     def open_file(self, path: Path) -> None:
         self._close_row()
-        self._file = path.name
+        self._file = self.file_names.get(path, path.name)
         self.counts.setdefault(self._file, RowCounts())
 
     @property

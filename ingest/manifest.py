@@ -27,6 +27,7 @@ class ManifestDataset:
     licence: str
     origin: str
     files: tuple[tuple[str, str], ...]  # (relative path, sha256)
+    demo: bool = True  # False: committed for the tests only (illustrative examples), not loaded by the demo
 
 
 def load_manifest(path: Path) -> list[ManifestDataset]:
@@ -45,6 +46,7 @@ def load_manifest(path: Path) -> list[ManifestDataset]:
                 licence=entry.get("licence", ""),
                 origin=entry.get("origin", ""),
                 files=tuple((f["path"], f["sha256"]) for f in entry["file"]),
+                demo=bool(entry.get("demo", True)),
             )
         )
     return out
@@ -89,6 +91,8 @@ def load_demo(
     implemented = set(available_sources())
     reports = []
     for entry in load_manifest(settings.manifest_file):
+        if not entry.demo:
+            continue
         if only and entry.source not in only and entry.dataset not in only:
             continue
         if entry.source not in implemented:

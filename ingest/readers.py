@@ -132,6 +132,7 @@ def xml_root(path: Path) -> str | None:
         return None
     import re
 
-    text = re.sub(r"<\?xml[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>", "", head, flags=re.S).lstrip("\ufeff \t\r\n")
+    text = re.sub(r"<\?xml[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>", "", head, flags=re.S)
+    text = text.lstrip("\ufeff \t\r\n")
     match = re.match(r"<([A-Za-z_][\w.-]*)", text)
     return match.group(1) if match else None

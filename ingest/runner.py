@@ -29,6 +29,7 @@ from tierwatch.ingest.resolve import Aliases, Resolver
 #: SOURCE name -> module holding ``PIPELINE`` (a Pipeline subclass) beside its source.toml.
 SOURCES: dict[str, str] = {
     "ocds": "tierwatch.ingest.ocds.pipeline",
+    "ted": "tierwatch.ingest.ted.pipeline",
     "rmi-smelters": "tierwatch.ingest.rmi_smelters.pipeline",
     "cmrt": "tierwatch.ingest.cmrt.pipeline",
     "icmm-mines": "tierwatch.ingest.icmm_mines.pipeline",
@@ -116,6 +117,7 @@ def run_ingest(
     spec = pipeline.spec
     files = recognise_files(pipeline, [Path(p) for p in paths])
     hashes = [sha256_file(p) for p, _ in files]
+    names = file_names([p for p, _ in files])
     version = hashlib.sha256("".join(sorted(hashes)).encode()).hexdigest()[:16]
     info = DatasetInfo(
         dataset=dataset or spec.dataset,
@@ -124,11 +126,12 @@ def run_ingest(
         licence_class=LicenceClass(licence_class or spec.licence_class).value,
         origin=origin or spec.origin,
         version=version,
-        files=tuple(p.name for p, _ in files),
+        files=tuple(names[p] for p, _ in files),
         file_hashes=tuple(hashes),
     )
     aliases = Aliases.load(settings.aliases_file)
     ctx = IngestContext(spec, info, None, None)
+    ctx.file_names = names
     ctx.ref = Reference(ctx.add_node_record)
     ctx.resolver = Resolver(store, aliases, ctx.add_node_record, _edge_adder(ctx))
     try:
@@ -184,6 +187,14 @@ def run_ingest(
         notes=ctx.notes,
         expected=spec.expected,
     )
+
+
+def file_names(paths: list[Path]) -> dict[Path, str]:
+    """Each file's name for counts and provenance; with its folder when two files share a name."""
+    counts: dict[str, int] = {}
+    for p in paths:
+        counts[p.name] = counts.get(p.name, 0) + 1
+    return {p: f"{p.parent.name}/{p.name}" if counts[p.name] > 1 else p.name for p in paths}
 
 
 def _edge_adder(ctx: IngestContext):
