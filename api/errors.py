@@ -1,8 +1,11 @@
 """One error model for every failure, and the handlers that map exceptions onto it.
 
-``graph.errors.TierwatchError`` subclasses carry their HTTP status (``http_status``); request
-validation errors are 422, unknown routes 404, a query over its time limit 504, anything else a
-500 that says nothing about internals. Messages never repeat an API key and never mention
+``graph.errors.TierwatchError`` subclasses carry their HTTP status (``http_status``). One status
+for one kind of error on every route: a bad parameter is 422 ``invalid_request`` whether FastAPI
+finds it (out of range, malformed) or the query layer does (``QueryError``: an unknown category,
+commodity, country, entity type or export format, with the allowed values in the message); an
+unknown id is 404, a query over its time limit 504, anything else a 500 that says nothing about
+internals. Messages never repeat an API key and never mention
 access-restricted evidence (the query layer words its errors so; see graph/query/service.py).
 """
 

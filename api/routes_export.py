@@ -1,19 +1,22 @@
-"""Export routes (v1): a neighbourhood, an exposure result or a path set in any export format."""
+"""Export routes (v1): a neighbourhood, an exposure result or a path set in any export format.
 
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+Each route calls the one export code path (``graph.exports.answers``) the CLI and the explorer
+call, with the same defaults, so the same question for the same role exports the same elements.
+"""
+
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from tierwatch.api.deps import RunnerDep, ServiceDep, ViewerDep
 from tierwatch.api.errors import ERROR_RESPONSES
-from tierwatch.api.routes_query import _filters
 from tierwatch.graph import exports
-from tierwatch.graph.exports import collect
-from tierwatch.graph.query.service import MAX_TIERS, TraversalFilter, Viewer
+from tierwatch.graph.exports import answers
+from tierwatch.graph.query.service import MAX_TIERS, TraversalFilter, make_filter
 from tierwatch.graph.settings import Settings
 
-Format = Literal["graphml", "gexf", "json", "csv", "cypher"]
+# unknown formats are refused by graph.exports.check_format (422, with the allowed values)
+Format = Annotated[str, Query(max_length=20, description=f"one of: {', '.join(exports.FORMATS)}")]
 EntityId = Annotated[str, Path(min_length=1, max_length=300)]
 
 _FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -26,16 +29,6 @@ _FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     },
     **ERROR_RESPONSES,
 }
-
-
-def _meta(kind: str, viewer: Viewer, **extra: Any) -> dict[str, Any]:
-    return {
-        "export": kind,
-        "role": viewer.role,
-        "generator": "tierwatch",
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        **extra,
-    }
 
 
 def _file(sub: exports.Subgraph, fmt: str, stem: str) -> Response:
@@ -61,7 +54,12 @@ def make_router(settings: Settings) -> APIRouter:
         as_of: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
         include_candidates: bool = False,
     ) -> TraversalFilter:
-        return _filters(commodity, [], [], min_confidence, as_of, include_candidates)
+        return make_filter(
+            commodities=commodity,
+            min_confidence=min_confidence,
+            as_of=as_of,
+            include_candidates=include_candidates,
+        )
 
     FilterDep = Annotated[TraversalFilter, Depends(filters)]
     Tiers = Annotated[int, Query(ge=1, le=max_tiers)]
@@ -78,31 +76,18 @@ def make_router(settings: Settings) -> APIRouter:
         run: RunnerDep,
         flt: FilterDep,
         format: Format = "json",
-        tiers: Tiers = min(6, max_tiers),
-        hits_per_category: Annotated[int, Query(ge=1, le=200)] = 50,
+        tiers: Tiers = min(answers.EXPOSURE_TIERS, max_tiers),
+        hits_per_category: Annotated[int, Query(ge=1, le=200)] = answers.EXPOSURE_HITS,
     ) -> Response:
-        def work() -> exports.Subgraph:
-            result = service.exposure(
-                entity_id, viewer, tiers=tiers, filters=flt, hits_per_category=hits_per_category
-            )
-            nodes, edges = collect.ids_of_exposure(result)
-            return collect.fetch(
-                service,
-                nodes,
-                edges,
-                viewer,
-                _meta(
-                    "exposure",
-                    viewer,
-                    root=result.root.id,
-                    tiers=tiers,
-                    aggregate=result.aggregate,
-                    aggregate_formula=result.aggregate_formula,
-                    withheld_licence_restricted=result.withheld.total,
-                ),
-            )
+        exports.check_format(format)
 
-        return await run.run(lambda: _file(work(), format, f"exposure-{entity_id}"))
+        def work() -> Response:
+            sub = answers.exposure(
+                service, entity_id, viewer, tiers=tiers, filters=flt, hits_per_category=hits_per_category
+            )
+            return _file(sub, format, f"exposure-{entity_id}")
+
+        return await run.run(work)
 
     @router.get(
         "/entities/{entity_id:path}/export",
@@ -115,15 +100,17 @@ def make_router(settings: Settings) -> APIRouter:
         viewer: ViewerDep,
         run: RunnerDep,
         format: Format = "json",
-        hops: Annotated[int, Query(ge=1, le=max_tiers)] = 2,
+        hops: Annotated[int, Query(ge=1, le=max_tiers)] = answers.NEIGHBOURHOOD_HOPS,
     ) -> Response:
-        def work() -> exports.Subgraph:
-            sub = service.subgraph(
-                entity_id, viewer, hops=hops, max_elements=run.settings.api_export_max_nodes
-            )
-            return collect.from_neighbourhood(sub, viewer, _meta("neighbourhood", viewer))
+        exports.check_format(format)
 
-        return await run.run(lambda: _file(work(), format, f"neighbourhood-{entity_id}"))
+        def work() -> Response:
+            sub = answers.neighbourhood(
+                service, entity_id, viewer, hops=hops, max_elements=run.settings.api_export_max_nodes
+            )
+            return _file(sub, format, f"neighbourhood-{entity_id}")
+
+        return await run.run(work)
 
     @router.get(
         "/paths/export", response_class=Response, summary="Export the k cheapest paths between two entities"
@@ -136,21 +123,15 @@ def make_router(settings: Settings) -> APIRouter:
         src: Annotated[str, Query(min_length=1, max_length=300)],
         dst: Annotated[str, Query(min_length=1, max_length=300)],
         format: Format = "json",
-        k: Annotated[int, Query(ge=1, le=settings.api_max_paths)] = 3,
-        max_hops: Annotated[int, Query(ge=1, le=max_tiers)] = min(6, max_tiers),
+        k: Annotated[int, Query(ge=1, le=settings.api_max_paths)] = answers.PATHS_K,
+        max_hops: Annotated[int, Query(ge=1, le=max_tiers)] = min(answers.PATHS_MAX_HOPS, max_tiers),
     ) -> Response:
-        def work() -> exports.Subgraph:
-            result = service.paths(src, dst, viewer, k=k, max_hops=max_hops, filters=flt)
-            nodes, edges = collect.ids_of_paths(result.paths)
-            nodes |= {result.src.id, result.dst.id}
-            return collect.fetch(
-                service,
-                nodes,
-                edges,
-                viewer,
-                _meta("paths", viewer, src=result.src.id, dst=result.dst.id, k=k, paths=len(result.paths)),
-            )
+        exports.check_format(format)
 
-        return await run.run(lambda: _file(work(), format, f"paths-{src}-{dst}"))
+        def work() -> Response:
+            sub = answers.paths(service, src, dst, viewer, k=k, max_hops=max_hops, filters=flt)
+            return _file(sub, format, f"paths-{src}-{dst}")
+
+        return await run.run(work)
 
     return router

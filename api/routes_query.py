@@ -10,39 +10,25 @@ Limits (tiers, page size, k) come from settings and show in the OpenAPI spec.
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import ValidationError
 from tierwatch.api.deps import RunnerDep, ServiceDep, ViewerDep
 from tierwatch.api.errors import ERROR_RESPONSES, OrjsonResponse
-from tierwatch.graph.errors import QueryError
 from tierwatch.graph.query import models as m
-from tierwatch.graph.query.service import MAX_PAGE, MAX_TIERS, Page, TraversalFilter
-from tierwatch.graph.schema import NODE_TYPES, RiskCategory
+from tierwatch.graph.query.service import (
+    ENTITY_TYPES,
+    MAX_PAGE,
+    MAX_TIERS,
+    RISK_CATEGORIES,
+    Page,
+    TraversalFilter,
+    make_filter,
+)
+from tierwatch.graph.schema import RiskCategory
 from tierwatch.graph.settings import Settings
 
 EntityId = Annotated[str, Path(min_length=1, max_length=300, description="an entity id, e.g. `org:dell`")]
-NodeType = Annotated[str, Query(pattern="^(" + "|".join(NODE_TYPES) + ")$")]
+# unknown values are refused by the query layer (422, with the allowed values: graph/query/service.py)
+NodeType = Annotated[str, Query(max_length=40, description=f"one of: {', '.join(ENTITY_TYPES)}")]
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
-
-
-def _filters(
-    commodity: list[str],
-    country: list[str],
-    types: list[str],
-    min_confidence: float,
-    as_of: str | None,
-    include_candidates: bool,
-) -> TraversalFilter:
-    try:
-        return TraversalFilter(
-            commodities=tuple(commodity),
-            countries=tuple(country),
-            entity_types=tuple(types),
-            min_confidence=min_confidence,
-            as_of=as_of,
-            include_candidates=include_candidates,
-        )
-    except ValidationError as exc:
-        raise QueryError("; ".join(e["msg"] for e in exc.errors())) from None
 
 
 def make_router(settings: Settings) -> APIRouter:
@@ -79,10 +65,14 @@ def make_router(settings: Settings) -> APIRouter:
             bool, Query(description="follow unconfirmed candidate links, labelled")
         ] = False,
     ) -> TraversalFilter:
-        for code in country:
-            if len(code) != 2 or not code.isalpha():
-                raise QueryError("country must be an ISO 3166-1 alpha-2 code")
-        return _filters(commodity, country, type, min_confidence, as_of, include_candidates)
+        return make_filter(
+            commodities=commodity,
+            countries=country,
+            entity_types=type,
+            min_confidence=min_confidence,
+            as_of=as_of,
+            include_candidates=include_candidates,
+        )
 
     Tiers = Annotated[int, Query(ge=1, le=max_tiers, description=f"tiers to walk (<= {max_tiers})")]
     PageDep = Annotated[Page, Depends(page)]
@@ -104,7 +94,9 @@ def make_router(settings: Settings) -> APIRouter:
             Query(min_length=1, max_length=200, description="name, alias, identifier (scheme:value) or id"),
         ],
         type: Annotated[list[NodeType], Query(max_length=20)] = [],  # noqa: B006
-        country: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
+        country: Annotated[
+            str | None, Query(max_length=10, description="only entities in this country (ISO 3166-1 alpha-2)")
+        ] = None,
     ) -> Any:
         return await run.answer(
             service, lambda: service.search(q, viewer, types=tuple(type), country=country, page=pg)
@@ -162,7 +154,11 @@ def make_router(settings: Settings) -> APIRouter:
         flt: FilterDep,
         tiers: Tiers = min(6, max_tiers),
         category: Annotated[
-            list[str], Query(max_length=20, description="only these risk categories (default: all)")
+            list[str],
+            Query(
+                max_length=20,
+                description=f"only these risk categories (default: all): {', '.join(RISK_CATEGORIES)}",
+            ),
         ] = [],  # noqa: B006
         hits_per_category: Annotated[int, Query(ge=1, le=max_page)] = 20,
     ) -> Any:

@@ -21,6 +21,11 @@ class StoreError(TierwatchError):
     http_status = 503
 
 
+class EmptyStoreError(StoreError):
+    """A query runs on a store that holds no graph (missing or empty): the message says where the
+    store is and how to fill it; the CLI exits 2."""
+
+
 class StoreLockedError(StoreError):
     """Another process holds the store's write lock."""
 
@@ -62,9 +67,10 @@ class NotFoundError(TierwatchError):
 
 
 class QueryError(TierwatchError):
-    """A query's parameters are out of bounds (hops, page size, unknown type)."""
+    """A query's parameters are out of bounds or unknown (hops, page size, type, category, commodity,
+    country, format). The API answers 422 like any invalid request parameter; the CLI exits 2."""
 
-    http_status = 400
+    http_status = 422
 
 
 class QueryTimeoutError(TierwatchError):

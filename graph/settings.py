@@ -1,7 +1,13 @@
-"""Settings in one place, read once from TIERWATCH_* environment variables and injected where needed."""
+"""Settings in one place, read once from TIERWATCH_* environment variables and injected where needed.
+
+Every field is a ``TIERWATCH_<NAME>`` variable (e.g. ``store_dir`` is ``TIERWATCH_STORE_DIR``);
+each is documented in README.md "Settings" (tests/api/test_docs.py checks that).
+"""
 
 from __future__ import annotations
 
+import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -12,11 +18,29 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+def user_data_dir() -> Path:
+    """The platform's per-user data directory for tierwatch: ``$XDG_DATA_HOME/tierwatch`` (default
+    ``~/.local/share/tierwatch``) on Linux and other Unix, ``~/Library/Application Support/tierwatch``
+    on macOS, ``%LOCALAPPDATA%\\tierwatch`` on Windows."""
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = str(Path.home() / "Library" / "Application Support")
+    else:
+        base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tierwatch"
+
+
+def default_store_dir() -> Path:
+    """One store per user, wherever a command runs (not relative to the working directory)."""
+    return user_data_dir() / "store"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TIERWATCH_", extra="ignore")
 
     store: Literal["networkx", "neo4j"] = "networkx"
-    store_dir: Path = Field(default_factory=lambda: Path.cwd() / ".tierwatch" / "store")
+    store_dir: Path = Field(default_factory=default_store_dir)  # the embedded store, per user
     real_data_dir: Path | None = None
     neo4j_uri: str = "bolt://127.0.0.1:7687"
     neo4j_user: str = "neo4j"
@@ -39,6 +63,12 @@ class Settings(BaseSettings):
     api_export_max_nodes: int = 5_000  # nodes in one export
     api_query_timeout_s: float = 10.0  # Neo4j transaction timeout and the API's wall clock per query
     api_query_threads: int = Field(default=0, ge=0)  # queries at once; 0: by store (api/deps.py)
+
+    def store_location(self, backend: str | None = None) -> str:
+        """Where the store named (default: the configured one) lives: a directory or a Neo4j URI."""
+        if (backend or self.store) == "neo4j":
+            return f"{self.neo4j_uri} (database {self.neo4j_database})"
+        return str(self.store_dir)
 
     @property
     def quarantine_dir(self) -> Path:

@@ -325,24 +325,11 @@ if cov.more:
 
 
 def _export():
-    from tierwatch.graph.exports import collect
+    from tierwatch.graph.exports import answers
 
     assert result is not None  # the page stopped earlier otherwise
-    nodes, edges = collect.ids_of_exposure(result)
-    return collect.fetch(
-        svc,
-        nodes,
-        edges,
-        vw,
-        ui.export_meta(
-            "exposure",
-            root=result.root.id,
-            tiers=tiers,
-            aggregate=result.aggregate,
-            aggregate_formula=result.aggregate_formula,
-            withheld_licence_restricted=result.withheld.total,
-        ),
-    )
+    # the one export code path (API and CLI too): the same question exports the same elements
+    return answers.exposure(svc, result.root.id, vw, tiers=tiers, filters=flt, generator="tierwatch explorer")
 
 
 ui.downloads(

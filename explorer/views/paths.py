@@ -119,13 +119,10 @@ ui.legends(sorted({n.type for n in nodes.values()}), [])
 
 
 def _export():
-    from tierwatch.graph.exports import collect
+    from tierwatch.graph.exports import answers
 
-    node_ids, edge_ids = collect.ids_of_paths(result.paths)
-    node_ids |= {result.src.id, result.dst.id}
-    return collect.fetch(
-        svc, node_ids, edge_ids, vw, ui.export_meta("paths", src=src, dst=dst, k=k, paths=len(result.paths))
-    )
+    # the one export code path (API and CLI too): the same question exports the same elements
+    return answers.paths(svc, src, dst, vw, k=k, max_hops=hops, filters=flt, generator="tierwatch explorer")
 
 
 ui.downloads("p", _export, f"paths-{src}-{dst}", "The paths shown, every node and link with provenance.")

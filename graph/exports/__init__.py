@@ -14,6 +14,7 @@ neo4j-admin import CSVs (``graph.exports.bulk``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 from tierwatch.graph.errors import QueryError
@@ -51,8 +52,39 @@ FORMATS: dict[str, tuple[str, str]] = {
 
 
 def check_format(fmt: str) -> str:
-    if fmt not in FORMATS:
-        raise QueryError(f"unknown export format {fmt!r}; use one of: {', '.join(FORMATS)}")
+    from tierwatch.graph.query.service import check_choice
+
+    check_choice("export format", (fmt,), FORMATS)
+    return fmt
+
+
+def format_for_file(path: PurePath, fmt: str | None) -> str:
+    """The format to write ``path`` in: ``fmt`` when given (the file's extension must then be that
+    format's), else the one its extension names. ``csv`` is a zip: ``.csv.zip`` (or ``.zip``)."""
+    name = path.name.lower()
+    by_ext = next(
+        (
+            f
+            for f, (_, ext) in sorted(FORMATS.items(), key=lambda i: -len(i[1][1]))
+            if name.endswith("." + ext)
+        ),
+        None,
+    )
+    if by_ext is None and name.endswith(".zip"):
+        by_ext = "csv"
+    if fmt is None:
+        if by_ext is None:
+            raise QueryError(
+                f"cannot tell the export format from {path.name!r}: give --format, or an extension "
+                f"of {', '.join('.' + ext for _, ext in FORMATS.values())}"
+            )
+        return by_ext
+    check_format(fmt)
+    if by_ext != fmt:
+        raise QueryError(
+            f"{path.name!r} does not end in .{FORMATS[fmt][1]}, the extension of format {fmt!r}: "
+            "change the file name or the format"
+        )
     return fmt
 
 

@@ -37,7 +37,17 @@ from tierwatch.graph.query.results import (
     reach_commodity,
     reach_path,
 )
-from tierwatch.graph.query.service import MAX_TIERS, Page, TraversalFilter, Viewer, check_tiers
+from tierwatch.graph.query.service import (
+    MAX_TIERS,
+    Page,
+    TraversalFilter,
+    Viewer,
+    check_categories,
+    check_commodities,
+    check_countries,
+    check_tiers,
+    check_types,
+)
 from tierwatch.graph.query.sources import EmbeddedSource, Neo4jSource
 from tierwatch.graph.query.traverse import Reach, arc_mask, search, withheld_links
 from tierwatch.graph.records import SYSTEM_KEYS
@@ -83,10 +93,19 @@ class StoreQueryService:
             raise not_found(entity_id)
         return i
 
+    def _check(self, filters: TraversalFilter) -> None:
+        """Refuse unknown filter values (graph/query/service.py validates; commodities need the graph)."""
+        check_types(filters.entity_types)
+        check_countries(filters.countries)
+        if filters.commodities:
+            known = {r["id"] for r in self.source.search_rows() if r.get("type") == "Commodity"}
+            check_commodities(filters.commodities, known)
+
     def _reach(
         self, entity_id: str, viewer: Viewer, direction: str, tiers: int, filters: TraversalFilter
     ) -> tuple[Reach, np.ndarray]:
         check_tiers(tiers)
+        self._check(filters)
         if not self._visible(self.source.node(entity_id), viewer):
             raise not_found(entity_id)
         ix = self.source.index_for(entity_id, direction, tiers, filters.include_candidates)
@@ -128,6 +147,8 @@ class StoreQueryService:
     ) -> SearchResult:
         if len(text) > 200:
             raise QueryError("search text is limited to 200 characters")
+        check_types(types)
+        check_countries((country,) if country else ())
         rows, withheld = srch.rank(
             self.source.search_rows(),
             text,
@@ -261,6 +282,7 @@ class StoreQueryService:
     ) -> ExposureResult:
         if not 0 <= hits_per_category <= 1000:
             raise QueryError("hits_per_category must be from 0 to 1000")
+        check_categories(categories)
         reach, mask = self._reach(entity_id, viewer, "upstream", tiers, filters)
         ix = reach.ix
         ents = (
@@ -301,6 +323,7 @@ class StoreQueryService:
         check_tiers(max_hops)
         if not 1 <= k <= 20:
             raise QueryError("k must be from 1 to 20")
+        self._check(filters)
         for nid in (src, dst):
             if not self._visible(self.source.node(nid), viewer):
                 raise not_found(nid)
@@ -383,6 +406,7 @@ class StoreQueryService:
     def risk_ranking(
         self, viewer: Viewer, *, types: tuple[str, ...] = (), page: Page = Page()
     ) -> RiskRanking:
+        check_types(types)
         ix = self.source.full_index()
         prop = propagate(ix, viewer)
         ok = prop.score > 0

@@ -22,10 +22,13 @@ Usage::
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection, Iterable
 from datetime import date
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from tierwatch.graph.errors import QueryError
 from tierwatch.graph.query.models import (
     EntityDetail,
@@ -37,6 +40,7 @@ from tierwatch.graph.query.models import (
     Subgraph,
     TraversalResult,
 )
+from tierwatch.graph.schema import NODE_TYPES, RiskCategory
 from tierwatch.graph.settings import Settings
 
 MAX_TIERS = 8
@@ -116,6 +120,91 @@ class Page(BaseModel):
 
     offset: int = Field(default=0, ge=0)
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+
+
+# -- parameter validation: one place for the API, the CLI, the explorer and exports --------------
+#
+# Every unknown value (category, commodity, country, entity type, export format) is refused with a
+# ``QueryError`` that names the parameter and the allowed values; the API answers it with 422
+# (api/errors.py), the CLI with exit code 2 (tierwatch/cli/__init__.py).
+
+ENTITY_TYPES: tuple[str, ...] = tuple(NODE_TYPES)
+RISK_CATEGORIES: tuple[str, ...] = tuple(c.value for c in RiskCategory)
+COUNTRY_CODES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+def check_choice(parameter: str, values: Iterable[str], allowed: Collection[str]) -> None:
+    """Refuse values not in ``allowed``: the message names the parameter, the unknown values, close
+    matches and every allowed value."""
+    unknown = [v for v in values if v not in allowed]
+    if not unknown:
+        return
+    close = sorted({m for v in unknown for m in difflib.get_close_matches(v, list(allowed), n=3, cutoff=0.6)})
+    message = f"unknown {parameter} {', '.join(repr(v) for v in unknown)}"
+    if close:
+        message += f" (did you mean {', '.join(close)}?)"
+    raise QueryError(f"{message}; use one of: {', '.join(sorted(allowed))}")
+
+
+def check_types(types: Iterable[str]) -> tuple[str, ...]:
+    types = tuple(types)
+    check_choice("entity type", types, ENTITY_TYPES)
+    return types
+
+
+def check_categories(categories: Iterable[str]) -> tuple[str, ...]:
+    categories = tuple(categories)
+    check_choice("risk category", categories, RISK_CATEGORIES)
+    return categories
+
+
+def check_countries(codes: Iterable[str]) -> tuple[str, ...]:
+    codes = tuple(codes)
+    bad = [c for c in codes if c.upper() not in COUNTRY_CODES]
+    if bad:
+        raise QueryError(
+            f"unknown country {', '.join(repr(c) for c in bad)}: use an ISO 3166-1 alpha-2 code "
+            "(two letters, e.g. CD, CN, GB, US)"
+        )
+    return codes
+
+
+def check_commodities(commodities: Iterable[str], known: Collection[str]) -> None:
+    """``commodities``: ids (``commodity:tin``) as ``TraversalFilter`` holds them; ``known``: the ids
+    in the graph. The message lists every known name (without the ``commodity:`` prefix)."""
+    short = {k.removeprefix("commodity:") for k in known}
+    wanted = [c.removeprefix("commodity:") for c in commodities]
+    check_choice("commodity", wanted, short)
+
+
+def make_filter(
+    *,
+    commodities: Iterable[str] = (),
+    countries: Iterable[str] = (),
+    entity_types: Iterable[str] = (),
+    min_confidence: float = 0.0,
+    as_of: str | None = None,
+    include_candidates: bool = False,
+) -> TraversalFilter:
+    """A ``TraversalFilter`` from user input, or a ``QueryError`` naming what is wrong (countries and
+    types are checked here; commodities need the graph: ``QueryService`` checks them)."""
+    try:
+        return TraversalFilter(
+            commodities=tuple(commodities),
+            countries=check_countries(countries),
+            entity_types=check_types(entity_types),
+            min_confidence=min_confidence,
+            as_of=as_of,
+            include_candidates=include_candidates,
+        )
+    except ValidationError as exc:
+        raise QueryError("; ".join(_message(e) for e in exc.errors())) from None
+
+
+def _message(error: Any) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()))
+    text = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{where}: {text}" if where and where not in text else text
 
 
 def check_tiers(n: int) -> int:

@@ -123,8 +123,11 @@ def test_public_answers_do_not_change_when_access_canaries_go(demo_store_dir, tm
     assert len(gone) >= 3
     with store.write_lock():
         store.delete_nodes(gone)
-    with_canaries = Settings(store_dir=demo_store_dir, keys_file=tmp_path / "k1.json")
-    without = Settings(store_dir=tmp_path, keys_file=tmp_path / "k2.json")
+    # a generous time limit: the first query of each app builds its index on a shared machine
+    with_canaries = Settings(
+        store_dir=demo_store_dir, keys_file=tmp_path / "k1.json", api_query_timeout_s=120
+    )
+    without = Settings(store_dir=tmp_path, keys_file=tmp_path / "k2.json", api_query_timeout_s=120)
     b, buyer = _q(CANARY_BRAND), _q(CANARY_BUYER)
     urls = [
         "/v1/search?q=Canaryacess%20Widget",
@@ -167,7 +170,10 @@ def test_cli_export_as_public_has_no_canary(demo_settings: Settings, fmt: str, t
     monkeypatch.setattr(settings_module, "get_settings", lambda: demo_settings)
     monkeypatch.setattr("tierwatch.cli.query_cmds.get_settings", lambda: demo_settings)
     monkeypatch.setattr("tierwatch.cli.export_cmd.get_settings", lambda: demo_settings)
-    out = tmp_path / f"x.{fmt}"
+    from tierwatch.graph.exports import filename
+    from tierwatch.graph.query.service import TraversalFilter
+
+    out = tmp_path / filename("x", fmt)
     run(
         CANARY_BRAND,
         fmt,
@@ -175,6 +181,9 @@ def test_cli_export_as_public_has_no_canary(demo_settings: Settings, fmt: str, t
         2,
         "neighbourhood",
         None,
+        3,
+        6,
+        TraversalFilter(),
         False,
         demo_settings.store,
         _viewer("public"),

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import sys
 
+import click
 import typer
 from rich.console import Console
 
-from tierwatch.graph.errors import TierwatchError
+from tierwatch.graph.errors import EmptyStoreError, TierwatchError
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -31,6 +32,18 @@ def _register() -> None:
     app.add_typer(neo4j_cmd.app, name="neo4j")
 
 
+#: usage errors of click and of the click typer vendors (typer._click): exit 2 with click's message
+_CLICK_ERRORS = tuple(
+    {click.ClickException, *(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")}
+)
+
+
+def exit_code(exc: TierwatchError) -> int:
+    """2 for bad input (what the API answers with a 4xx: an unknown value, id or file) and for a
+    query on an empty store; 1 for anything else that went wrong."""
+    return 2 if 400 <= exc.http_status < 500 or isinstance(exc, EmptyStoreError) else 1
+
+
 def main() -> None:
     """Entry point: runs the app; users see one line per error, never a traceback."""
     _register()
@@ -38,7 +51,10 @@ def main() -> None:
         app(standalone_mode=False)
     except TierwatchError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
-        sys.exit(1)
+        sys.exit(exit_code(exc))
+    except _CLICK_ERRORS as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")
         sys.exit(130)
@@ -47,11 +63,6 @@ def main() -> None:
     except Exception as exc:  # the last line of defence: still one line
         if os.environ.get("TIERWATCH_DEBUG"):
             raise
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         err.print(
             f"[bold red]internal error:[/] {type(exc).__name__}: {exc} (set TIERWATCH_DEBUG=1 for details)",
             highlight=False,

@@ -123,11 +123,26 @@ def demo(
     store: StoreOpt = None,
     fresh: Annotated[bool, typer.Option(help="empty the store first")] = False,
     serve: Annotated[bool, typer.Option(help="serve the API and explorer after loading")] = True,
+    api_port: Annotated[
+        int | None,
+        typer.Option("--api-port", min=1, max=65535, help="API port (default TIERWATCH_API_PORT, 8000)"),
+    ] = None,
+    explorer_port: Annotated[
+        int | None,
+        typer.Option(
+            "--explorer-port", min=1, max=65535, help="explorer port (default TIERWATCH_EXPLORER_PORT, 8501)"
+        ),
+    ] = None,
 ) -> None:
     """Load the demo bundle (open files; restricted ones from TIERWATCH_REAL_DATA_DIR) and serve it."""
     from tierwatch.ingest.manifest import load_demo
 
     settings = get_settings()
+    if serve:  # a taken port is said before the load, not after it
+        from tierwatch.cli.serve_cmds import check_demo_ports
+
+        check_demo_ports(api_port, explorer_port)
+    out.print(f"store: {store or settings.store} at {settings.store_location(store)}", highlight=False)
     graph = open_store(settings, store)
     try:
         if fresh:
@@ -140,7 +155,7 @@ def demo(
     if serve:
         from tierwatch.cli import serve_cmds
 
-        serve_cmds.serve_all(store or settings.store)
+        serve_cmds.serve_all(store or settings.store, api_port, explorer_port)
 
 
 def _print_stats(counts: dict, sources_: dict | None) -> None:
@@ -192,22 +207,33 @@ def source_counts(graph) -> dict[str, dict]:
 
 
 def stats(store: StoreOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Node and edge counts by type and per source dataset."""
-    graph = open_store(get_settings(), store)
+    """Where the store is, node and edge counts by type and per source dataset."""
+    settings = get_settings()
+    backend = store or settings.store
+    graph = open_store(settings, store)
     try:
         counts = graph.counts()
         per_source = source_counts(graph)
     finally:
         graph.close()
+    location = settings.store_location(backend)
     if as_json:
         print(
             json.dumps(
-                {"nodes": counts["nodes"], "edges": counts["edges"], "sources": per_source},
+                {
+                    "store": {"backend": backend, "location": location},
+                    "nodes": counts["nodes"],
+                    "edges": counts["edges"],
+                    "sources": per_source,
+                },
                 indent=2,
                 sort_keys=True,
             )
         )
     else:
+        out.print(f"store: {backend} at {location}", highlight=False)
+        if not sum(counts["nodes"].values()):
+            out.print("  (empty: load it with `tierwatch demo --no-serve` or `tierwatch ingest`)")
         _print_stats(counts, per_source)
 
 

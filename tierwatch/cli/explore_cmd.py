@@ -21,12 +21,17 @@ def explore(
     ] = None,
 ) -> None:
     """Serve the explorer: search, network, map, buyer exposure, paths, sources."""
+    from tierwatch.cli.serve_cmds import check_port
     from tierwatch.explorer import run
     from tierwatch.graph.settings import get_settings
 
     settings = get_settings()
     host = host or "127.0.0.1"
     port = port or settings.explorer_port
-    out.print(f"tierwatch explorer on http://{host}:{port} (store: {settings.store}, {settings.store_dir})")
+    check_port(host, port, "explorer", "--port", "TIERWATCH_EXPLORER_PORT")
+    out.print(
+        f"tierwatch explorer on http://{host}:{port} (store: {settings.store}, {settings.store_location()})",
+        highlight=False,
+    )
     code = run(host, port, settings)
     raise typer.Exit(code)

@@ -1,9 +1,9 @@
-"""``tierwatch export``: the work behind the command (writers in graph/exports, shared with the API)."""
+"""``tierwatch export``: the work behind the command. The question goes through the one export code
+path (``graph.exports.answers``) the API and the explorer use, with the same defaults."""
 
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,29 +11,31 @@ from rich.console import Console
 
 from tierwatch.graph import exports
 from tierwatch.graph.errors import QueryError
-from tierwatch.graph.exports import collect
+from tierwatch.graph.exports import answers, collect
+from tierwatch.graph.query.service import TraversalFilter, check_choice
 from tierwatch.graph.settings import get_settings
 
 err = Console(stderr=True)
 
 
-def _meta(kind: str, viewer: Any, **extra: Any) -> dict[str, Any]:
-    return {
-        "export": kind,
-        "role": viewer.role,
-        "generator": "tierwatch",
-        "generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        **extra,
-    }
+def output_format(fmt: str | None, output: Path | None) -> str:
+    """The format to write: ``--format``, else the one ``-o``'s extension names, else json; a file
+    whose extension is not its format's is refused (``-o x.csv --format csv`` would hold a zip)."""
+    if output is None:
+        return exports.check_format(fmt or "json")
+    return exports.format_for_file(output, fmt)
 
 
 def run(
     entity_id: str | None,
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
-    tiers: int,
+    tiers: int | None,
     what: str,
     to: str | None,
+    k: int,
+    max_hops: int,
+    filters: TraversalFilter,
     all_: bool,
     store: str | None,
     viewer: Any,
@@ -46,43 +48,30 @@ def run(
         return _bulk(store, viewer, output)
     if entity_id is None:
         raise QueryError("give an entity id (or --all)")
-    exports.check_format(fmt)
+    check_choice("--what", (what,), answers.KINDS)
+    fmt = output_format(fmt, output)
+    if what == "paths":
+        if not to:
+            raise QueryError("--what paths needs --to OTHER_ID")
+        if tiers is not None:
+            raise QueryError("--what paths is bounded by --max-hops (default 6), not --tiers")
+    elif to:
+        raise QueryError("--to is the other end of --what paths")
     with service_ctx(store) as svc:
         if what == "neighbourhood":
-            sub = svc.subgraph(entity_id, viewer, hops=tiers, max_elements=settings.api_export_max_nodes)
-            graph = collect.from_neighbourhood(sub, viewer, _meta("neighbourhood", viewer))
-        elif what == "exposure":
-            result = svc.exposure(entity_id, viewer, tiers=max(tiers, 1), hits_per_category=50)
-            nodes, edges = collect.ids_of_exposure(result)
-            graph = collect.fetch(
+            graph = answers.neighbourhood(
                 svc,
-                nodes,
-                edges,
+                entity_id,
                 viewer,
-                _meta(
-                    "exposure",
-                    viewer,
-                    root=result.root.id,
-                    tiers=tiers,
-                    aggregate=result.aggregate,
-                    aggregate_formula=result.aggregate_formula,
-                    withheld_licence_restricted=result.withheld.total,
-                ),
+                hops=tiers or answers.NEIGHBOURHOOD_HOPS,
+                max_elements=settings.api_export_max_nodes,
             )
-        elif what == "paths":
-            if not to:
-                raise QueryError("--what paths needs --to OTHER_ID")
-            result = svc.paths(entity_id, to, viewer, k=3, max_hops=max(tiers, 1))
-            nodes, edges = collect.ids_of_paths(result.paths)
-            graph = collect.fetch(
-                svc,
-                nodes | {result.src.id, result.dst.id},
-                edges,
-                viewer,
-                _meta("paths", viewer, src=result.src.id, dst=result.dst.id),
+        elif what == "exposure":
+            graph = answers.exposure(
+                svc, entity_id, viewer, tiers=tiers or answers.EXPOSURE_TIERS, filters=filters
             )
         else:
-            raise QueryError("--what must be neighbourhood, exposure or paths")
+            graph = answers.paths(svc, entity_id, to, viewer, k=k, max_hops=max_hops, filters=filters)
     data = exports.write(graph, fmt)
     if output is None:
         sys.stdout.buffer.write(data)
@@ -90,7 +79,8 @@ def run(
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
     err.print(
-        f"wrote {output}: {len(graph.nodes)} nodes, {len(graph.edges)} edges ({fmt}, role {viewer.role})"
+        f"wrote {output}: {len(graph.nodes)} nodes, {len(graph.edges)} links ({fmt}, role {viewer.role})",
+        highlight=False,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import orjson
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
@@ -51,11 +51,25 @@ def register(app: typer.Typer) -> None:
 def _service(store: str | None):
     from tierwatch.graph.query.service import open_query_service
 
-    svc = open_query_service(get_settings(), store)
+    settings = get_settings()
+    svc = open_query_service(settings, store)
     try:
+        check_not_empty(svc.store, settings, store)
         yield svc
     finally:
         svc.close()
+
+
+def check_not_empty(graph: Any, settings: Any, backend: str | None) -> None:
+    """A query on a missing or empty store is an error that says where the store is, not "0 matches"."""
+    from tierwatch.graph.errors import EmptyStoreError
+
+    if not sum(graph.counts()["nodes"].values()):
+        raise EmptyStoreError(
+            f"the {backend or settings.store} store at {settings.store_location(backend)} holds no graph: "
+            "load it with `tierwatch demo --no-serve` (or `tierwatch ingest`), or point "
+            "TIERWATCH_STORE_DIR (TIERWATCH_NEO4J_URI for --store neo4j) at a loaded store"
+        )
 
 
 def _viewer(role: str):
@@ -68,19 +82,16 @@ def _viewer(role: str):
 
 
 def _filters(commodity, country, types, min_confidence, as_of, candidates):
-    from tierwatch.graph.query.service import TraversalFilter
+    from tierwatch.graph.query.service import make_filter
 
-    try:
-        return TraversalFilter(
-            commodities=tuple(commodity or ()),
-            countries=tuple(country or ()),
-            entity_types=tuple(types or ()),
-            min_confidence=min_confidence,
-            as_of=as_of,
-            include_candidates=candidates,
-        )
-    except ValidationError as exc:
-        raise QueryError("; ".join(e["msg"] for e in exc.errors())) from None
+    return make_filter(
+        commodities=commodity or (),
+        countries=country or (),
+        entity_types=types or (),
+        min_confidence=min_confidence,
+        as_of=as_of,
+        include_candidates=candidates,
+    )
 
 
 def _page(offset: int, limit: int):
@@ -395,19 +406,46 @@ def paths(
 def export(
     entity_id: Annotated[str | None, typer.Argument(help="entity id (not with --all)")] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="graphml, gexf, json, csv, cypher; neo4j-admin with --all")
-    ] = "json",
-    output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="file (a directory for neo4j-admin); default stdout")
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="graphml, gexf, json, csv (a zip), cypher; neo4j-admin with --all. "
+            "Default: from -o's extension, else json",
+        ),
     ] = None,
-    tiers: TiersOpt = 2,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="file, its extension matching the format (.csv.zip for csv); a directory for "
+            "neo4j-admin; default stdout",
+        ),
+    ] = None,
+    tiers: Annotated[
+        int | None,
+        typer.Option(
+            "--tiers", min=1, max=8, help="neighbourhood: hops (default 2); exposure: tiers (default 6)"
+        ),
+    ] = None,
     what: Annotated[str, typer.Option("--what", help="neighbourhood, exposure or paths")] = "neighbourhood",
     to: Annotated[str | None, typer.Option("--to", help="the other end (--what paths)")] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=20, help="paths to find (--what paths)")] = 3,
+    max_hops: Annotated[int, typer.Option("--max-hops", min=1, max=8, help="--what paths")] = 6,
+    commodity: CommodityOpt = None,
+    min_confidence: MinConfOpt = 0.0,
+    as_of: AsOfOpt = None,
+    candidates: CandOpt = False,
     all_: Annotated[bool, typer.Option("--all", help="the whole graph as neo4j-admin import CSVs")] = False,
     store: StoreOpt = None,
     role: RoleOpt = "analyst",
 ) -> None:
-    """Export a neighbourhood, an exposure answer or a path set (or the whole graph) to a file."""
+    """Export a neighbourhood, an exposure answer or a path set (or the whole graph) to a file: the same
+    elements as the API's and the explorer's export of the same question for the same role."""
     from tierwatch.cli import export_cmd
 
-    export_cmd.run(entity_id, fmt, output, tiers, what, to, all_, store, _viewer(role), _service)
+    flt = _filters(commodity, None, None, min_confidence, as_of, candidates)
+    export_cmd.run(
+        entity_id, fmt, output, tiers, what, to, k, max_hops, flt, all_, store, _viewer(role), _service
+    )

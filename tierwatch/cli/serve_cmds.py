@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import subprocess
 import sys
 from typing import Annotated
@@ -22,6 +24,30 @@ keys_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.add_typer(keys_app, name="keys")
+
+
+class PortInUseError(ConfigError):
+    """A port tierwatch should listen on is taken (or not ours to take): the CLI exits 2."""
+
+    http_status = 409
+
+
+def check_port(host: str, port: int, what: str, option: str, setting: str) -> None:
+    """Refuse a port that cannot be listened on, before anything starts, saying how to choose another."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn and tornado bind
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            why = (
+                "is in use by another program"
+                if exc.errno == errno.EADDRINUSE
+                else f"cannot be used ({exc.strerror})"
+            )
+            raise PortInUseError(
+                f"port {port} on {host} {why}, so the {what} cannot start there: "
+                f"choose another with {option} PORT or {setting}"
+            ) from None
 
 
 def _uvicorn(host: str, port: int, store: str | None) -> None:
@@ -48,7 +74,9 @@ def serve(
 ) -> None:
     """Serve the API (interactive docs at /docs, served offline)."""
     settings = get_settings()
-    _uvicorn(host or settings.api_host, port or settings.api_port, store)
+    host, port = host or settings.api_host, port or settings.api_port
+    check_port(host, port, "API", "--port", "TIERWATCH_API_PORT")
+    _uvicorn(host, port, store)
 
 
 def _start_explorer(host: str, port: int, store: str) -> subprocess.Popen | None:
@@ -90,14 +118,31 @@ def _start_explorer(host: str, port: int, store: str) -> subprocess.Popen | None
     )
 
 
-def serve_all(store: str) -> None:
-    """API on 8000 and explorer on 8501 (settings' ports); Ctrl-C stops both."""
+def check_demo_ports(api_port: int | None, explorer_port: int | None) -> tuple[int, int]:
+    """The demo's two ports (options, else settings), each free, and not the same one."""
     settings = get_settings()
-    child = _start_explorer(settings.api_host, settings.explorer_port, store)
+    api = api_port or settings.api_port
+    explorer = explorer_port or settings.explorer_port
+    if api == explorer:
+        raise PortInUseError(
+            f"the API and the explorer cannot share port {api}: "
+            "set --api-port / --explorer-port (TIERWATCH_API_PORT / TIERWATCH_EXPLORER_PORT) apart"
+        )
+    check_port(settings.api_host, api, "API", "--api-port", "TIERWATCH_API_PORT")
+    check_port(settings.api_host, explorer, "explorer", "--explorer-port", "TIERWATCH_EXPLORER_PORT")
+    return api, explorer
+
+
+def serve_all(store: str, api_port: int | None = None, explorer_port: int | None = None) -> None:
+    """API and explorer on the settings' ports (TIERWATCH_API_PORT, 8000; TIERWATCH_EXPLORER_PORT,
+    8501) or the ones given; Ctrl-C stops both."""
+    settings = get_settings()
+    api_port, explorer_port = check_demo_ports(api_port, explorer_port)
+    child = _start_explorer(settings.api_host, explorer_port, store)
     if child is not None:
-        out.print(f"tierwatch explorer on http://{settings.api_host}:{settings.explorer_port}")
+        out.print(f"tierwatch explorer on http://{settings.api_host}:{explorer_port}")
     try:
-        _uvicorn(settings.api_host, settings.api_port, store)
+        _uvicorn(settings.api_host, api_port, store)
     finally:
         if child is not None and child.poll() is None:
             child.terminate()
