@@ -208,6 +208,9 @@ st.caption(
     f"Aggregate {result.aggregate:.2f} = {result.aggregate_formula}"
 )
 ui.show_withheld(result.withheld)
+for cat in result.categories:
+    if cat.note:  # licence-restricted evidence left out of this category: said at the category
+        st.caption(f":material/lock: {RISK_COLOURS.get(cat.category, RISK_COLOURS['other'])[1]}: {cat.note}")
 
 if not any(c.findings for c in result.categories):
     ui.empty(
@@ -293,6 +296,7 @@ STATUS = {
     "mapped": "mapped",
     "country_only": "country only",
     "candidate_only": "candidate only",
+    "withheld": "withheld for this viewer (licence-restricted)",
     "unknown": "UNKNOWN",
 }
 for chain in cov.chains:

@@ -55,6 +55,8 @@ result = state.run(
 if result is None:
     st.stop()
 st.markdown(f"**{ui.label(result.src)}** → **{ui.label(result.dst)}**  ·  direction: {result.direction}")
+if result.withheld.note:
+    st.caption(":material/lock: " + result.withheld.note)
 if not result.paths:
     ui.empty(
         f"No chain path of at most {hops} links joins them in either direction"

@@ -8,7 +8,7 @@ import numpy as np
 from tierwatch.graph.errors import NotFoundError, QueryError
 from tierwatch.graph.query import exposure as exp
 from tierwatch.graph.query import search as srch
-from tierwatch.graph.query.findings import attach
+from tierwatch.graph.query.findings import Hits, attach, without_buyer_place
 from tierwatch.graph.query.index import GraphIndex, node_is_hidden
 from tierwatch.graph.query.models import (
     Coverage,
@@ -27,6 +27,7 @@ from tierwatch.graph.query.models import (
     Withheld,
 )
 from tierwatch.graph.query.paths import k_paths
+from tierwatch.graph.query.periods import chain_mask
 from tierwatch.graph.query.propagation import FORMULA, explain_path, propagate
 from tierwatch.graph.query.results import (
     entity_ref,
@@ -36,6 +37,7 @@ from tierwatch.graph.query.results import (
     provenance,
     reach_commodity,
     reach_path,
+    with_note,
 )
 from tierwatch.graph.query.service import (
     MAX_TIERS,
@@ -49,7 +51,7 @@ from tierwatch.graph.query.service import (
     check_types,
 )
 from tierwatch.graph.query.sources import EmbeddedSource, Neo4jSource
-from tierwatch.graph.query.traverse import Reach, arc_mask, search, withheld_links
+from tierwatch.graph.query.traverse import Reach, search, withheld_links
 from tierwatch.graph.records import SYSTEM_KEYS
 
 Stored = dict[str, Any]
@@ -110,14 +112,23 @@ class StoreQueryService:
             raise not_found(entity_id)
         ix = self.source.index_for(entity_id, direction, tiers, filters.include_candidates)
         root = self._root(ix, entity_id, viewer)
-        mask = arc_mask(ix, filters, viewer)
+        mask = chain_mask(ix, filters, viewer)
         return search(ix, root, direction, tiers, mask), mask
 
     def _withheld(self, reach: Reach, mask: np.ndarray, filters: TraversalFilter, viewer: Viewer) -> Withheld:
         if viewer.sees_restricted_licence:
             return Withheld()
-        links, nodes = withheld_links(reach, mask, arc_mask(reach.ix, filters, viewer, licence=True))
+        links, nodes = withheld_links(reach, mask, chain_mask(reach.ix, filters, viewer, licence=True))
         return Withheld(links=links, nodes=nodes)
+
+    @staticmethod
+    def _opened(reach: Reach, filters: TraversalFilter, viewer: Viewer) -> Reach | None:
+        """The same search with the licence mask lifted (the access mask never), or None when the viewer
+        sees licence-restricted facts anyway."""
+        if viewer.sees_restricted_licence:
+            return None
+        mask = chain_mask(reach.ix, filters, viewer, licence=True)
+        return search(reach.ix, reach.root, reach.direction, reach.tiers, mask)
 
     @staticmethod
     def _reported(ix: GraphIndex, ents: np.ndarray, filters: TraversalFilter) -> np.ndarray:
@@ -243,8 +254,19 @@ class StoreQueryService:
             offset=page.offset,
             more=max(0, len(ents) - page.offset - len(window)),
             by_tier={int(t): int(c) for t, c in enumerate(tiers_count) if c},
-            withheld=self._withheld(reach, mask, filters, viewer),
+            withheld=self._traversal_withheld(reach, mask, filters, viewer),
         )
+
+    def _traversal_withheld(
+        self, reach: Reach, mask: np.ndarray, filters: TraversalFilter, viewer: Viewer
+    ) -> Withheld:
+        withheld = self._withheld(reach, mask, filters, viewer)
+        opened = self._opened(reach, filters, viewer)
+        if opened is not None:
+            ix = reach.ix
+            only = opened.reached[reach.hops[opened.reached] < 0]
+            withheld.paths = len(self._reported(ix, only, filters))
+        return with_note(withheld)
 
     def upstream(
         self,
@@ -290,12 +312,25 @@ class StoreQueryService:
             if (filters.countries or filters.entity_types)
             else reach.reached
         )
-        hits = attach(
-            ix, ents, reach.cost, lambda e: reach_commodity(reach, e), viewer, reach.key, categories
-        )
-        cats = exp.categories(reach, hits, hits_per_category, categories)
+
+        def hits_of(r: Reach, ents: np.ndarray, v: Viewer) -> Hits:
+            comm = lambda e: reach_commodity(r, e)  # noqa: E731
+            return without_buyer_place(ix, attach(ix, ents, r.cost, comm, v, r.key, categories))
+
+        hits = hits_of(reach, ents, viewer)
         withheld = self._withheld(reach, mask, filters, viewer)
         withheld.findings = hits.withheld
+        opened = self._opened(reach, filters, viewer)
+        open_hits = open_mask = None
+        if opened is not None:
+            # the same question with the licence opened (access unchanged): said per category and step
+            full = viewer.model_copy(update={"sees_restricted_licence": True})
+            open_hits = hits_of(opened, self._reported(ix, opened.reached, filters), full)
+            withheld.findings = exp.withheld_findings(hits, open_hits)
+            withheld.paths = int((reach.hops[opened.reached] < 0).sum())
+            open_mask = chain_mask(ix, filters, viewer, licence=True)
+        cats = exp.categories(reach, hits, hits_per_category, categories, open_hits)
+        cover = exp.coverage(reach, mask, tiers, open_mask) if coverage else Coverage(chains=[], notes=[])
         return ExposureResult(
             root=entity_ref(ix.nodes[reach.root]),
             max_tiers=tiers,
@@ -305,8 +340,8 @@ class StoreQueryService:
             categories=cats,
             aggregate=exp.aggregate(cats),
             aggregate_formula=exp.AGGREGATE_FORMULA,
-            coverage=exp.coverage(reach, mask, tiers) if coverage else Coverage(chains=[], notes=[]),
-            withheld=withheld,
+            coverage=cover,
+            withheld=with_note(withheld),
         )
 
     # -- paths -----------------------------------------------------------------------------------
@@ -327,13 +362,21 @@ class StoreQueryService:
         for nid in (src, dst):
             if not self._visible(self.source.node(nid), viewer):
                 raise not_found(nid)
+        withheld = Withheld()
         for direction in ("upstream", "downstream"):
             ix = self.source.index_for(src, direction, max_hops, filters.include_candidates)
             s = self._root(ix, src, viewer)
             d = ix.pos.get(dst)
             if d is None:
                 continue
-            found = k_paths(ix, s, d, direction, k, max_hops, arc_mask(ix, filters, viewer))
+            found = k_paths(ix, s, d, direction, k, max_hops, chain_mask(ix, filters, viewer))
+            if not viewer.sees_restricted_licence and not withheld.paths:
+                # the same search with the licence mask lifted (the access mask never): its k best paths
+                # that this viewer does not get run through licence-restricted links or entities
+                lifted = chain_mask(ix, filters, viewer, licence=True)
+                opened = k_paths(ix, s, d, direction, k, max_hops, lifted)
+                mine = {tuple(a) for _, a, _ in found}
+                withheld.paths = sum(1 for _, a, _ in opened if tuple(a) not in mine)
             if found:
                 return PathsResult(
                     src=entity_ref(ix.nodes[s]),
@@ -342,11 +385,18 @@ class StoreQueryService:
                     paths=[path_model(ix, n, a) for n, a, _ in found],  # type: ignore[arg-type]
                     max_hops=max_hops,
                     k=k,
+                    withheld=with_note(withheld, "paths"),
                 )
         a, b = self.source.node(src), self.source.node(dst)
         assert a is not None and b is not None
         return PathsResult(
-            src=entity_ref(a), dst=entity_ref(b), direction="none", paths=[], max_hops=max_hops, k=k
+            src=entity_ref(a),
+            dst=entity_ref(b),
+            direction="none",
+            paths=[],
+            max_hops=max_hops,
+            k=k,
+            withheld=with_note(withheld, "paths"),
         )
 
     # -- risk ------------------------------------------------------------------------------------
@@ -356,7 +406,7 @@ class StoreQueryService:
         ix = self.source.full_index()
         v = self._root(ix, entity_id, viewer)
         prop = propagate(ix, viewer)
-        mask = arc_mask(ix, TraversalFilter(), viewer)
+        mask = chain_mask(ix, TraversalFilter(), viewer)
         inherited = 0.0
         for a in range(int(ix.up_ptr[v]), int(ix.up_ptr[v + 1])):
             if mask[a]:
@@ -378,7 +428,7 @@ class StoreQueryService:
                 )
             )
         places = set(ix.loc[ix.loc_ptr[src] : ix.loc_ptr[src + 1]].tolist()) | {src}
-        for c in sorted(places):
+        for c in sorted(places) if prop.indicator_risk[src] > 0 else ():
             for i, w in prop.indicator_rows.get(c, []):
                 d = ix.nodes[i]
                 contributions.append(

@@ -7,6 +7,7 @@ from tierwatch.graph.query.arcs import MICRO
 from tierwatch.graph.query.findings import Hits
 from tierwatch.graph.query.index import GraphIndex
 from tierwatch.graph.query.models import (
+    ACCESS_HINT,
     CategoryExposure,
     ChainCoverage,
     Coverage,
@@ -38,12 +39,42 @@ MAX_ANCHORS = 20
 EVIDENCE_ROWS = 500  # methods/datasets of a step: from its best 500 entities' last links
 
 
+def _per_category(ix: GraphIndex, hits: Hits) -> dict[int, tuple[set[int], set[int]]]:
+    """category code -> (findings, entities) with a hit."""
+    out: dict[int, tuple[set[int], set[int]]] = {}
+    for c in np.unique(ix.fnd_cat[hits.fnd]) if len(hits) else ():
+        rows = ix.fnd_cat[hits.fnd] == c
+        out[int(c)] = (set(hits.fnd[rows].tolist()), set(hits.ent[rows].tolist()))
+    return out
+
+
+def withheld_findings(visible: Hits, opened: Hits) -> int:
+    """Distinct findings that apply with the licence opened and not for this viewer."""
+    return len(set(opened.fnd.tolist()) - set(visible.fnd.tolist()))
+
+
+def _category_note(score: float, findings: int, entities: int) -> str | None:
+    if not findings and not entities:
+        return None
+    what = (
+        f"{findings} findings on {entities} entities" if findings else f"findings on {entities} more entities"
+    )
+    return (
+        f"{score:.2f} from the evidence this viewer may see; {what} withheld (licence-restricted). "
+        f"{ACCESS_HINT}"
+    )
+
+
 def categories(
-    reach: Reach, hits: Hits, per_category: int, wanted: tuple[str, ...]
+    reach: Reach, hits: Hits, per_category: int, wanted: tuple[str, ...], opened: Hits | None = None
 ) -> list[CategoryExposure]:
+    """``opened``: the hits of the same question with the licence opened (access unchanged), when the
+    viewer may not see licence-restricted facts: each category says what it withheld."""
     ix = reach.ix
     cat = ix.fnd_cat[hits.fnd] if len(hits) else np.zeros(0, dtype=np.int16)
-    present = {ix.categories[int(c)] for c in np.unique(cat)}
+    seen = _per_category(ix, hits)
+    more_seen = _per_category(ix, opened) if opened is not None else {}
+    present = {ix.categories[c] for c in (*seen, *more_seen)}
     names = (
         list(wanted)
         if wanted
@@ -52,11 +83,22 @@ def categories(
     out = []
     for name in names:
         code = ix.categories.index(name) if name in ix.categories else -2
+        vis_f, vis_e = seen.get(code, (set(), set()))
+        all_f, all_e = more_seen.get(code, (vis_f, vis_e))
+        wf, we = len(all_f - vis_f), len(all_e - vis_e)
         rows = np.flatnonzero(cat == code)
         if not len(rows):
             out.append(
                 CategoryExposure(
-                    category=name, score=0.0, formula=CATEGORY_FORMULA, findings=0, entities=0, hits=[]
+                    category=name,
+                    score=0.0,
+                    formula=CATEGORY_FORMULA,
+                    findings=0,
+                    entities=0,
+                    hits=[],
+                    withheld_findings=wf,
+                    withheld_entities=we,
+                    note=_category_note(0.0, wf, we),
                 )
             )
             continue
@@ -64,17 +106,20 @@ def categories(
         # rows are in the one order: the first row of each finding is its best hit
         _, first = np.unique(f, return_index=True)
         conf = np.exp(-np.sort(hits.cost[rows[first]]).astype(np.float64) / MICRO)
-        score = float(1.0 - np.prod(1.0 - conf))
+        score = round(float(1.0 - np.prod(1.0 - conf)), 6)
         out.append(
             CategoryExposure(
                 category=name,
-                score=round(score, 6),
+                score=score,
                 formula=CATEGORY_FORMULA,
                 findings=len(first),
                 entities=len(np.unique(hits.ent[rows])),
                 min_tier=int(reach.tier[hits.ent[rows]].min()),
                 hits=finding_hits(reach, hits, rows[:per_category]),
                 more=max(0, len(rows) - per_category),
+                withheld_findings=wf,
+                withheld_entities=we,
+                note=_category_note(score, wf, we),
             )
         )
     return out
@@ -159,23 +204,46 @@ def _edge_evidence(ix: GraphIndex) -> tuple[np.ndarray, list[tuple[tuple[str, ..
     return ix.cache["edge_evidence"]
 
 
-def _chain_coverage(
+def _step_of(
     ix: GraphIndex, sub: Reach, chain: str, on_path: tuple[np.ndarray, np.ndarray]
-) -> list[CoverageStep]:
-    """``on_path``: per node, SUPPLIES links and candidate links on its best path from the anchor."""
-    steps = CHAINS[chain]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per reached entity of ``sub``: (entities, chain step or -1, country-only, candidate links)."""
     ents = sub.reached
     cls = step_classes(ix, chain)[ents].astype(np.int64)
     n_supply, n_cand = on_path[0][ents], on_path[1][ents]
     positional = np.where(n_supply == 0, 0, np.where(n_supply == 1, 1, 2))
     step = np.where(cls == -1, positional, cls % COUNTRY_ONLY)
     step[cls == -2] = -1
-    country_only = cls >= COUNTRY_ONLY
+    return ents, step, cls >= COUNTRY_ONLY, n_cand
+
+
+def _on_path(ix: GraphIndex, sub: Reach) -> tuple[np.ndarray, np.ndarray]:
+    """Per node: SUPPLIES links and candidate links on its best path from the anchor."""
+    return along(sub, _arc_is(ix, "SUPPLIES")), along(sub, _arc_is(ix, "candidate"))
+
+
+def _chain_coverage(
+    ix: GraphIndex,
+    sub: Reach,
+    chain: str,
+    on_path: tuple[np.ndarray, np.ndarray],
+    opened: tuple[Reach, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> list[CoverageStep]:
+    """``on_path``: per node, SUPPLIES links and candidate links on its best path from the anchor;
+    ``opened``: the same search with the licence opened and its ``on_path`` (steps count what only it
+    reaches as ``withheld``)."""
+    steps = CHAINS[chain]
+    ents, step, country_only, n_cand = _step_of(ix, sub, chain, on_path)
+    hidden_step = np.zeros(0, dtype=np.int64)
+    if opened is not None:
+        o_ents, o_step, _, _ = _step_of(ix, opened[0], chain, opened[1])
+        hidden_step = o_step[sub.hops[o_ents] < 0]
     out = []
     for i, s in enumerate(steps):
         rows = np.flatnonzero(step == i)
+        withheld = int((hidden_step == i).sum())
         if not len(rows):
-            out.append(CoverageStep(step=s, status="unknown"))
+            out.append(CoverageStep(step=s, status="withheld" if withheld else "unknown", withheld=withheld))
             continue
         if (n_cand[rows] > 0).all():
             status = "candidate_only"
@@ -205,6 +273,7 @@ def _chain_coverage(
                 best_confidence=conf_of_cost(int(sub.cost[vs[0]])),
                 methods=sorted(methods),
                 datasets=sorted(datasets),
+                withheld=withheld,
             )
         )
     return out
@@ -224,7 +293,23 @@ def _contract_categories(ix: GraphIndex, nodes: list[int]) -> set[str]:
     return cats
 
 
-def coverage(reach: Reach, mask: np.ndarray, tiers: int) -> Coverage:
+def _chain_note(name: str, chain: str, steps: list[CoverageStep]) -> str:
+    unknown = [s.step for s in steps if s.status == "unknown"]
+    withheld = [s.step for s in steps if s.status == "withheld"]
+    parts = []
+    if withheld:
+        parts.append(f"{', '.join(withheld)} withheld for this viewer (licence-restricted)")
+    if len(unknown) == len(steps) - 1 and steps[0].status != "unknown":
+        return f"no supplier data for {name}: only the brand is mapped"
+    if unknown:
+        parts.append(f"unmapped steps: {', '.join(unknown)}")
+    if not parts:
+        return f"{name}: every step of the {chain} chain is mapped"
+    return f"{name}: {'; '.join(parts)}"
+
+
+def coverage(reach: Reach, mask: np.ndarray, tiers: int, open_mask: np.ndarray | None = None) -> Coverage:
+    """``open_mask``: the viewer's mask with the licence opened (None when the viewer sees it all)."""
     ix = reach.ix
     root = ix.nodes[reach.root]
     if "vendor_arcs" not in ix.cache:
@@ -253,33 +338,36 @@ def coverage(reach: Reach, mask: np.ndarray, tiers: int) -> Coverage:
         cats = _contract_categories(ix, nodes)
         remaining = max(1, tiers - int(reach.hops[a])) if a != reach.root else tiers
         sub = search(ix, a, "upstream", remaining, mask)
-        on_path = (along(sub, _arc_is(ix, "SUPPLIES")), along(sub, _arc_is(ix, "candidate")))
+        on_path = _on_path(ix, sub)
+        opened = None
+        if open_mask is not None:
+            sub_open = search(ix, a, "upstream", remaining, open_mask)
+            opened = (sub_open, _on_path(ix, sub_open))
         scored = []
         for chain in sorted(cats) if cats else sorted(CHAINS):
-            steps = _chain_coverage(ix, sub, chain, on_path)
-            mapped = sum(1 for s in steps if s.status != "unknown")
+            steps = _chain_coverage(ix, sub, chain, on_path, opened)
+            mapped = sum(1 for s in steps if s.status not in ("unknown", "withheld"))
             scored.append((-mapped, -_specific(ix, sub, chain), chain, steps))
         picked = sorted(scored, key=lambda x: x[2]) if cats else [min(scored, key=lambda x: x[:3])]
         name = ix.nodes[a].get("name") or ix.nodes[a]["id"]
         for _, _, chain, steps in picked:
-            unknown = [s.step for s in steps if s.status == "unknown"]
-            if len(unknown) == len(steps) - 1 and steps[0].status != "unknown":
-                note = f"no supplier data for {name}: only the brand is mapped"
+            note = _chain_note(name, chain, steps)
+            withheld = [s.step for s in steps if s.status == "withheld"]
+            if note.startswith("no supplier data") or withheld:
                 notes.append(note)
-            elif unknown:
-                note = f"{name}: unmapped steps: {', '.join(unknown)}"
-            else:
-                note = f"{name}: every step of the {chain} chain is mapped"
             chains.append(
                 ChainCoverage(
                     anchor=entity_ref(ix.nodes[a]),
                     chain=chain,  # type: ignore[arg-type]
                     chain_source="contract_category" if cats else "inferred",
                     steps=steps,
-                    unknown_steps=unknown,
+                    unknown_steps=[s.step for s in steps if s.status == "unknown"],
+                    withheld_steps=withheld,
                     note=note,
                 )
             )
+    if any(c.withheld_steps or any(s.withheld for s in c.steps) for c in chains):
+        notes.append(ACCESS_HINT)
     return Coverage(chains=chains, notes=notes, more=max(0, len(anchors) - MAX_ANCHORS))
 
 

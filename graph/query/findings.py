@@ -22,6 +22,11 @@ from tierwatch.graph.query.service import Viewer
 RULES = ("direct", "region", "country", "country_commodity", "origin_country")
 R_DIRECT, R_REGION, R_COUNTRY, R_COUNTRY_COMM, R_ORIGIN = range(5)
 ORIGIN_TYPES = ("Country", "Region", "OriginCategory")
+#: rules that come from where an entity is (not from what it does or is reported for)
+PLACE_RULES = (R_REGION, R_COUNTRY, R_COUNTRY_COMM)
+#: entities that buy and do not produce: their own place (its findings and indicators) is not risk of
+#: what they buy (docs/QUERY.md "A buyer's own place")
+BUYER_TYPES = ("PublicBuyer", "Contract")
 
 
 @dataclass
@@ -49,6 +54,15 @@ class Hits:
             self.cost[sel],
             self.withheld,
         )
+
+
+def without_buyer_place(ix: GraphIndex, hits: Hits) -> Hits:
+    """``hits`` less those that reach a buyer or contract only through where it is."""
+    codes = [ix.type_code(t) for t in BUYER_TYPES if ix.type_code(t) >= 0]
+    if not len(hits) or not codes:
+        return hits
+    drop = np.isin(ix.ntype[hits.ent], codes) & np.isin(hits.rule, PLACE_RULES)
+    return hits.take(~drop) if drop.any() else hits
 
 
 def _empty() -> np.ndarray:

@@ -12,6 +12,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: what an answer says where licence-restricted material was withheld from this viewer (API, CLI, explorer)
+ACCESS_HINT = (
+    "licence-restricted sources are shown only to analysts: ask the operator of this service for an "
+    "analyst key (or to open licence-restricted facts to everyone where the licence allows)"
+)
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False)
@@ -54,6 +60,10 @@ class Link(_Model):
     status: str | None = None  # SUPPLIES status: declared, confirmed, reported
     commodity: str | None = None
     candidate: bool = False  # an unconfirmed candidate link, followed only on request
+    # the period the source gives for the link (ISO dates; spend: its fiscal year, April to March)
+    period_start: str | None = None
+    period_end: str | None = None
+    fiscal_year: str | None = None
 
 
 class Path(_Model):
@@ -68,14 +78,24 @@ class Path(_Model):
     confidence: float
     cost: float
     has_candidates: bool = False
+    # time along the path (links with a known period only; docs/QUERY.md "Time along a path")
+    periods_overlap: bool | None = None  # None: fewer than two links have a period
+    period_gap_days: int = 0  # days between the earliest-ending and the latest-starting link
+    period_note: str | None = None  # "2017-2018 spend joined to 2025 supply (6 years apart)"
 
 
 class Withheld(_Model):
-    """Licence-restricted elements left out for this viewer (access-restricted ones are never counted)."""
+    """Licence-restricted elements left out for this viewer (access-restricted ones are never counted).
+
+    ``paths``: paths (paths answers: of the k best with the licence opened) or reached entities
+    (traversals) that only licence-restricted links or entities lead to; ``note`` says it in words with
+    how to get access (``ACCESS_HINT``), set whenever something was withheld."""
 
     nodes: int = 0
     links: int = 0
     findings: int = 0
+    paths: int = 0
+    note: str | None = None
 
     @property
     def total(self) -> int:
@@ -176,24 +196,31 @@ class TraversalResult(_Model):
 
 
 class CategoryExposure(_Model):
-    """One risk category of an exposure answer."""
+    """One risk category of an exposure answer. ``score`` is from the evidence this viewer may see;
+    ``withheld_findings`` / ``withheld_entities`` say how much licence-restricted evidence (or evidence
+    reached only through licence-restricted links) was left out of it, and ``note`` says so in words."""
 
     category: str
-    score: float  # noisy-OR of the best hit per finding: 1 - prod(1 - c)
+    score: float  # noisy-OR of the best hit per finding: 1 - prod(1 - c), visible evidence only
     formula: str
     findings: int  # distinct findings that apply
     entities: int  # distinct reached entities with a hit
     min_tier: int | None = None
     hits: list[FindingHit]  # best hit per (finding, entity), ordered by cost then path ids; paged
     more: int = 0
+    withheld_findings: int = 0  # findings that apply only with the licence opened
+    withheld_entities: int = 0  # entities with a hit only with the licence opened
+    note: str | None = None  # "0.0 from public evidence; 37 findings on 12 entities withheld ..."
 
 
 class CoverageStep(_Model):
     """One step of a contract category's expected chain and what the graph maps of it."""
 
     step: str  # "brand", "assembler", "component maker", "smelter or refiner", "mine" ...
-    status: Literal["mapped", "country_only", "candidate_only", "unknown"]
+    # withheld: nothing visible, but licence-restricted links or entities map this step
+    status: Literal["mapped", "country_only", "candidate_only", "withheld", "unknown"]
     entities: int = 0
+    withheld: int = 0  # entities at this step reached only through licence-restricted material
     examples: list[EntityRef] = Field(default_factory=list)  # up to 5, by cost then ids
     best_confidence: float | None = None
     methods: list[str] = Field(default_factory=list)
@@ -208,6 +235,7 @@ class ChainCoverage(_Model):
     chain_source: Literal["contract_category", "inferred"]
     steps: list[CoverageStep]
     unknown_steps: list[str]
+    withheld_steps: list[str] = Field(default_factory=list)  # mapped only in licence-restricted data
     note: str  # plain words: "no supplier data for Dell Technologies beyond the brand"
 
 
@@ -224,8 +252,17 @@ class ExposureResult(_Model):
     include_candidates: bool = False
     reached: int  # entities reached upstream
     categories: list[CategoryExposure]
-    aggregate: float  # 1 - prod over categories (1 - score)
+    aggregate: float = Field(
+        description=(
+            "Exposure aggregate: the likelihood that at least one reached finding holds, "
+            "1 - prod over categories (1 - score), over every finding the viewer may see in the chain. "
+            "It grows with the size of the chain; it is NOT the entity risk score of /risk "
+            "(RiskScore.score: the worst single upstream source, decayed per link). docs/QUERY.md "
+            '"Two measures".'
+        )
+    )
     aggregate_formula: str
+    measure: Literal["exposure_any_finding"] = "exposure_any_finding"
     coverage: Coverage
     withheld: Withheld = Field(default_factory=Withheld)
 
@@ -237,6 +274,7 @@ class PathsResult(_Model):
     paths: list[Path]
     max_hops: int
     k: int
+    withheld: Withheld = Field(default_factory=Withheld)  # paths: of the k best with the licence opened
 
 
 class RiskContribution(_Model):
@@ -257,8 +295,15 @@ class RiskScore(_Model):
     entity: EntityRef
     own: float
     inherited: float
-    score: float  # max(own, inherited)
+    score: float = Field(
+        description=(
+            "Entity risk: max(own, inherited), the worst single source upstream (own risk x 0.8 x link "
+            "confidence per link). NOT the exposure aggregate of /exposure (the likelihood that any "
+            'reached finding holds). docs/QUERY.md "Two measures".'
+        )
+    )
     formula: str
+    measure: Literal["risk_worst_source"] = "risk_worst_source"
     source: EntityRef | None = None  # the upstream entity the inherited part comes from
     path: Path | None = None  # the best path from the entity up to that source
     contributions: list[RiskContribution] = Field(default_factory=list)  # of the deciding entity
@@ -269,7 +314,7 @@ class RiskScore(_Model):
 class RankedRisk(_Model):
     entity: EntityRef
     own: float
-    score: float
+    score: float = Field(description="Entity risk (RiskScore.score): worst single upstream source")
 
 
 class RiskRanking(_Model):

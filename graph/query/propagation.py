@@ -7,6 +7,8 @@ own(v) = 1 - (1 - F(v)) (1 - I(v)), where
          1 - prod (1 - w): ITUC Global Rights Index latest rating 1..5+ -> w = 0, .1, .2, .3, .4, .5;
          each World Bank WGI estimate (latest year) -> w = 0.05 x clip(-value / 2.5, 0, 1).
 risk(v) = max(own(v), max over upstream arcs v <- u of DECAY x c_arc x risk(u)), DECAY = 0.8.
+A buyer or contract (findings.BUYER_TYPES) has no place part: its own country's or region's findings
+and indicators are not risk of what it buys (only findings about it directly count as its own).
 
 The fixed point is the best-path value max over paths u ~> v of own(u) x prod(DECAY x c): every
 link multiplies by at most DECAY < 1, so a cycle can never raise a score (the stated cycle rule)
@@ -19,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from tierwatch.graph.query.findings import Hits, attach
+from tierwatch.graph.query.findings import BUYER_TYPES, Hits, attach, without_buyer_place
 from tierwatch.graph.query.index import GraphIndex, gather
 from tierwatch.graph.query.service import TraversalFilter, Viewer
 from tierwatch.graph.query.traverse import arc_mask
@@ -87,6 +89,7 @@ def own_risk(
     ents = np.flatnonzero(~skip)
     zero = np.zeros(ix.n, dtype=np.int64)
     hits = attach(ix, ents, zero, lambda e: np.full(len(e), -1, dtype=np.int64), viewer, lambda e: e)
+    hits = without_buyer_place(ix, hits)  # a buyer's own place is not risk of what it buys
     # attach() indexes costs by row of ``ents``: recompute hit costs from the finding alone
     conf = np.exp(-ix.node_cost[hits.fnd] / 1e6).clip(0.0, 1.0 - 1e-12)
     log_keep = np.zeros(ix.n, dtype=np.float64)
@@ -102,6 +105,7 @@ def own_risk(
         np.maximum.at(ind, ents[owner], country_risk[ix.loc[pos]])
     ind = np.maximum(ind, country_risk)  # a Country node's own indicators
     ind[skip] = 0.0
+    ind[np.isin(ix.ntype, [ix.type_code(t) for t in BUYER_TYPES])] = 0.0
     own = 1.0 - (1.0 - f_part) * (1.0 - ind)
     own[skip] = 0.0
     return own, hits, ind, weights

@@ -10,7 +10,17 @@ import orjson
 from tierwatch.graph.query.arcs import MICRO
 from tierwatch.graph.query.findings import RULES, Hits
 from tierwatch.graph.query.index import GraphIndex
-from tierwatch.graph.query.models import EntityRef, FindingHit, FindingRef, Link, Path, ProvenanceEntry
+from tierwatch.graph.query.models import (
+    ACCESS_HINT,
+    EntityRef,
+    FindingHit,
+    FindingRef,
+    Link,
+    Path,
+    ProvenanceEntry,
+    Withheld,
+)
+from tierwatch.graph.query.periods import path_time
 from tierwatch.graph.query.traverse import Reach
 
 
@@ -46,19 +56,42 @@ def link(ix: GraphIndex, arc: int) -> Link:
         status=e.get("status"),
         commodity=e.get("commodity"),
         candidate=bool(ix.arc_candidate[arc]),
+        period_start=e.get("period_start"),
+        period_end=e.get("period_end"),
+        fiscal_year=e.get("fiscal_year") if e["type"] == "SPENDS_WITH" else None,
     )
 
 
 def path_model(ix: GraphIndex, nodes: list[int], arcs: list[int]) -> Path:
     links = [link(ix, a) for a in arcs]
     cost = int(sum(int(ix.arc_cost[a]) for a in arcs))
+    overlap, gap, note = path_time(links)
     return Path(
         nodes=[str(ix.ids[i]) for i in nodes],
         links=links,
         confidence=conf_of_cost(cost),
         cost=cost / MICRO,
         has_candidates=any(lk.candidate for lk in links),
+        periods_overlap=overlap,
+        period_gap_days=gap,
+        period_note=note,
     )
+
+
+def with_note(withheld: Withheld, unit: str = "entities") -> Withheld:
+    """``withheld`` with its words: what was left out here and how to get access (nothing if nothing).
+    ``unit``: what ``withheld.paths`` counts ("paths" in a paths answer, else reached "entities")."""
+    parts = []
+    if withheld.paths and unit == "paths":
+        parts.append(f"{withheld.paths} path(s) run through licence-restricted links or entities")
+    elif withheld.paths:
+        parts.append(f"{withheld.paths} entities reached only through licence-restricted links or entities")
+    if withheld.findings:
+        parts.append(f"{withheld.findings} licence-restricted finding(s)")
+    if withheld.nodes or withheld.links:
+        parts.append(f"{withheld.nodes} entities and {withheld.links} links")
+    withheld.note = f"withheld for this viewer: {'; '.join(parts)}. {ACCESS_HINT}" if parts else None
+    return withheld
 
 
 def reach_path(reach: Reach, v: int) -> Path:

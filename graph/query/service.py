@@ -28,7 +28,7 @@ from datetime import date
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import pycountry
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from tierwatch.graph.errors import QueryError
 from tierwatch.graph.query.models import (
     EntityDetail,
@@ -78,6 +78,8 @@ class TraversalFilter(BaseModel):
     - ``min_confidence``: links below it are not followed;
     - ``as_of``: ISO date; links whose period does not cover it are not followed; retired links
       are followed only when ``as_of`` is before their end;
+    - ``require_overlap`` (needs ``as_of``): supply and spend links are followed only when their
+      period is known (and covers ``as_of``), so the dated links of every path overlap in time;
     - ``include_candidates``: follow candidate links (SAME_AS_CANDIDATE, OWNERSHIP_CANDIDATE,
       SPENDS_WITH with candidate=true), labelled ``candidate`` in every path;
     - ``countries``, ``entity_types``: which reached entities are *reported* (traversal goes
@@ -91,6 +93,7 @@ class TraversalFilter(BaseModel):
     entity_types: tuple[str, ...] = ()
     min_confidence: float = Field(default=0.0, ge=0.0, le=1.0)
     as_of: str | None = None
+    require_overlap: bool = False
     include_candidates: bool = False
 
     @field_validator("as_of")
@@ -103,6 +106,12 @@ class TraversalFilter(BaseModel):
         except ValueError:
             raise ValueError("as_of must be an ISO date (YYYY-MM-DD)") from None
         return value
+
+    @model_validator(mode="after")
+    def _overlap_needs_as_of(self) -> TraversalFilter:
+        if self.require_overlap and not self.as_of:
+            raise ValueError("require_overlap needs as_of (the day every dated link must hold on)")
+        return self
 
     @field_validator("commodities")
     @classmethod

@@ -41,10 +41,11 @@ def test_rcmp_exposure_has_paths_evidence_and_coverage(demo):
         costs = [h.cost for h in cat.hits]
         assert costs == sorted(costs)
     assert r.aggregate_formula.startswith("aggregate = 1 - prod")
-    # coverage: Dell has no supplier data (the analyst also sees the test's licence canary supplier);
-    # GM's vehicle chain is mapped down to mines
+    # coverage: Dell's only supplier is the test's licence canary: the public answer says a step is
+    # withheld for this viewer (not "no supplier data"); GM's vehicle chain is mapped down to mines
     public = demo.exposure(RCMP, PUBLIC, tiers=6)
-    assert "no supplier data for Dell" in " | ".join(public.coverage.notes)
+    dell_note = next(c.note for c in public.coverage.chains if c.anchor.id == "org:dell")
+    assert dell_note.startswith("Dell") and "withheld for this viewer" in dell_note
     dell = next(c for c in r.coverage.chains if c.anchor.id == "org:dell")
     assert {"smelter or refiner", "mine"} <= set(dell.unknown_steps)
     gm = [c for c in r.coverage.chains if c.anchor.id == "org:general-motors"]

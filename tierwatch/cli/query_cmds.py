@@ -109,11 +109,14 @@ def _ref(e: Any) -> str:
 
 
 def _withheld(w: Any) -> None:
-    if w.total:
+    if w.total or w.paths:
         out.print(
             f"[yellow]withheld[/]: {w.total} licence-restricted elements "
-            f"({w.nodes} entities, {w.links} links, {w.findings} findings) not shown to this role"
+            f"({w.nodes} entities, {w.links} links, {w.findings} findings) not shown to this role",
+            highlight=False,
         )
+    if w.note:
+        out.print(f"[yellow]withheld[/]: {w.note}", highlight=False)
 
 
 def _path_text(p: Any) -> str:
@@ -347,7 +350,8 @@ def exposure(
         return _emit_json(r)
     out.print(
         f"[bold]exposure of {r.root.name or r.root.id}[/] ({r.root.type}) within {r.max_tiers} tiers: "
-        f"{r.reached} entities reached; aggregate {r.aggregate:.3f} = {r.aggregate_formula}",
+        f"{r.reached} entities reached; exposure aggregate (any finding holds; not the /risk score) "
+        f"{r.aggregate:.3f} = {r.aggregate_formula}",
         highlight=False,
     )
     for c in r.categories:
@@ -356,6 +360,8 @@ def exposure(
             f"nearest tier {c.min_tier}) = {c.formula}",
             highlight=False,
         )
+        if c.note:
+            out.print(f"  [yellow]withheld[/]: {c.note}", highlight=False)
         for hit in c.hits:
             out.print(
                 f"  tier {hit.tier} {_ref(hit.entity)} [{hit.rule}] conf {hit.confidence:.3f}: "
@@ -368,7 +374,10 @@ def exposure(
     out.print("\n[bold]coverage[/]")
     for chain in r.coverage.chains:
         steps = "; ".join(
-            f"{s.step}: {s.status}" + (f" ({s.entities})" if s.entities else "") for s in chain.steps
+            f"{s.step}: {s.status}"
+            + (f" ({s.entities})" if s.entities else "")
+            + (f" ({s.withheld} withheld)" if s.withheld else "")
+            for s in chain.steps
         )
         out.print(f"  {chain.anchor.name or chain.anchor.id} ({chain.chain}): {steps}", highlight=False)
         out.print(f"    {chain.note}", highlight=False)
@@ -401,6 +410,9 @@ def paths(
     )
     for i, p in enumerate(r.paths, 1):
         out.print(f"  {i}. conf {p.confidence:.3f} cost {p.cost:.3f}: {_path_text(p)}", highlight=False)
+        if p.period_note:
+            out.print(f"     [yellow]time[/]: {p.period_note}", highlight=False)
+    _withheld(r.withheld)
 
 
 def export(
