@@ -7,6 +7,7 @@ from typing import Any
 
 from tierwatch.graph.names import slug
 from tierwatch.graph.schema import AwardedTo, BuyerOf, Contract, Covers, LocatedIn, Method, PublicBuyer
+from tierwatch.ingest.cpv import categories_for
 from tierwatch.ingest.framework import IngestContext, SourceSpec
 from tierwatch.ingest.ocds.mentions import BrandMatcher
 from tierwatch.ingest.ocds.packaging import Locator
@@ -77,20 +78,6 @@ class ReleaseMapper:
         if scheme.upper() == "CPV":
             code = _CPV_CHECK_DIGIT.sub(r"\1", code)
         return f"{scheme}:{code}"
-
-    def category(self, code: str) -> str | None:
-        scheme, _, value = code.partition(":")
-        family = self.spec.lookup("classification_family", scheme) or self.spec.lookup(
-            "classification_family", scheme.upper()
-        )
-        if not family:
-            return None
-        digits = re.match(r"\d*", value).group(0)  # type: ignore[union-attr]
-        table = self.spec.lookups.get(f"{family}_category", {})
-        for length in range(len(digits), 0, -1):
-            if digits[:length] in table:
-                return str(table[digits[:length]])
-        return None
 
     def country_of(self, party: dict[str, Any], identifiers: list[str]) -> str | None:
         """ISO code from address.countryName, a NUTS region code, or the org-id scheme's country."""
@@ -224,7 +211,7 @@ class ReleaseMapper:
             for c in [_obj(part.get("classification")), *_dicts(part.get("additionalClassifications"))]
         ]
         classifications = sorted({c for c in codes if c})
-        categories = sorted({cat for cat in map(self.category, classifications) if cat})
+        categories = categories_for(classifications)
         method = clean(tender.get("procurementMethod")) or next(
             (m for m in (clean(t.get("procurementMethod")) for t in plan_tenders) if m), None
         )

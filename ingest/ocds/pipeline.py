@@ -20,7 +20,7 @@ Contract fields: stage from content (contracts > awards > tender > planning); ti
 status, value, date and period from that stage (value: the sum of the stage's values when they
 share one currency; date: contract signature, else award date, else tender publication, else the
 release date); classifications ``SCHEME:code`` (CPV check digit dropped: ``CPV:32420000``); and
-categories "ict"/"vehicles" from the code prefixes in source.toml ``[lookups.*_category]``. A
+categories ("ict", "vehicles", "phones" ...) from the codes by the table in ingest/cpv.py. A
 contract with no award is noted "no supplier yet". PublicBuyer.kind only from explicit data: a TED
 contracting-authority type, else the identifier's register (GB-LAE -> local authority), else None.
 
