@@ -9,13 +9,14 @@ Pairs the aliases file declares distinct are never offered.
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rapidfuzz import fuzz
-from tierwatch.graph.names import normalise_name, slug
+from tierwatch.graph.names import LEGAL_FORMS, fold, normalise_name, slug
 from tierwatch.graph.records import EdgeRecord, NodeRecord, Provenance
 from tierwatch.graph.schema import Brand, Company, Method, NodeModel, Owns, SameAsCandidate
 from tierwatch.graph.store import GraphStore
@@ -34,6 +35,7 @@ class Aliases:
     distinct: set[frozenset[str]] = field(default_factory=set)
     brands: dict[str, str] = field(default_factory=dict)  # normalised name -> brand display name
     decisions: dict[frozenset[str], str] = field(default_factory=dict)
+    operates: list[dict[str, str]] = field(default_factory=list)  # reviewed company -> site links
     raw: dict = field(default_factory=dict)
     version: str = "none"
     path: Path | None = None
@@ -55,6 +57,8 @@ class Aliases:
             out.distinct.add(frozenset({normalise_name(entry["a"]), normalise_name(entry["b"])}))
         for entry in data.get("brand", []):
             out.brands[normalise_name(entry["name"])] = entry["name"]
+        for entry in data.get("operates", []):
+            out.operates.append(entry)
         for entry in data.get("candidate", []):
             out.decisions[frozenset({entry["a"], entry["b"]})] = entry["decision"]
         return out
@@ -65,6 +69,12 @@ class Aliases:
 
 def org_id(name: str) -> str:
     return f"org:{slug(name)}"
+
+
+def has_legal_form(name: str) -> bool:
+    """Whether a name carries a company's legal form ("Zijin Mining Co.,Ltd"): it names a company."""
+    words = [w for w in re.split(r"[^\w]+", fold(name)) if w]
+    return len(words) >= 2 and words[-1] in LEGAL_FORMS
 
 
 class Resolver:

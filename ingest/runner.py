@@ -25,6 +25,7 @@ from tierwatch.ingest.framework import DatasetInfo, IngestContext, IngestReport,
 from tierwatch.ingest.readers import sha256_file
 from tierwatch.ingest.reference import Reference
 from tierwatch.ingest.resolve import Aliases, Resolver
+from tierwatch.ingest.site_operators import link_sites
 
 #: SOURCE name -> module holding ``PIPELINE`` (a Pipeline subclass) beside its source.toml.
 SOURCES: dict[str, str] = {
@@ -141,6 +142,7 @@ def run_ingest(
     except Exception as exc:  # a pipeline bug or a file quirk nobody foresaw: one line, file named
         raise IngestError(f"{source}: {ctx.file or 'input'}: {type(exc).__name__}: {exc}") from exc
     _add_candidates(ctx, store)
+    link_sites(ctx, store)
 
     writer = GraphWriter(store, batch_size=settings.neo4j_batch_size, progress=progress)
     if fail_after_batches is not None:

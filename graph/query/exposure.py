@@ -35,6 +35,8 @@ CHAINS: dict[str, tuple[str, ...]] = {
     "vehicles": ("brand", "pack or cell maker", "cathode or precursor", "refiner", "mine"),
 }
 VENDOR_LINKS = ("AWARDED_TO", "COVERS", "SPENDS_WITH")
+#: contract categories the OCDS and TED pipelines store when no classification code is for goods
+NOT_GOODS = ("services", "works")
 MAX_ANCHORS = 20
 EVIDENCE_ROWS = 500  # methods/datasets of a step: from its best 500 entities' last links
 
@@ -308,6 +310,13 @@ def _chain_note(name: str, chain: str, steps: list[CoverageStep]) -> str:
     return f"{name}: {'; '.join(parts)}"
 
 
+def _not_goods(ix: GraphIndex, nodes: list[int]) -> list[str]:
+    """The natures ("services", "works") of the contracts on a path that buy no goods, or []."""
+    contracts = [ix.nodes[v] for v in nodes if ix.nodes[v]["type"] == "Contract"]
+    natures = {c for n in contracts for c in n.get("categories", ()) if c in NOT_GOODS}
+    return sorted(natures) if contracts and natures else []
+
+
 def coverage(reach: Reach, mask: np.ndarray, tiers: int, open_mask: np.ndarray | None = None) -> Coverage:
     """``open_mask``: the viewer's mask with the licence opened (None when the viewer sees it all)."""
     ix = reach.ix
@@ -336,6 +345,11 @@ def coverage(reach: Reach, mask: np.ndarray, tiers: int, open_mask: np.ndarray |
     for a in anchors[:MAX_ANCHORS]:
         nodes, _ = reach.path(a)
         cats = _contract_categories(ix, nodes)
+        not_goods = [] if cats else _not_goods(ix, nodes)
+        if not_goods:  # a services or works contract: no supply chain is expected
+            name = ix.nodes[a].get("name") or ix.nodes[a]["id"]
+            notes.append(f"{name}: not a goods contract ({', '.join(not_goods)}): no supply chain expected")
+            continue
         remaining = max(1, tiers - int(reach.hops[a])) if a != reach.root else tiers
         sub = search(ix, a, "upstream", remaining, mask)
         on_path = _on_path(ix, sub)

@@ -12,6 +12,10 @@ gives a *candidate* edge to each (confidence 0.5), never a certain one; Motorola
 a subsidiary that Motorola Solutions owns, GM Financial GM's leasing arm (``[[parent]]`` links).
 Every spelling ends as an alias of the organisation it names or quarantined with the reason.
 Certain spend edges are declared facts of the publisher (0.9).
+
+A department's ``owner_org`` code is the Government of Canada's organisation acronym, English and
+French joined by a hyphen ("rcmp-grc", "dnd-mdn"): each part, upper case, is an alias of the buyer,
+so "RCMP" and "GRC" find the Royal Canadian Mounted Police.
 """
 
 from __future__ import annotations
@@ -35,6 +39,11 @@ def parse_amount(text: str) -> float | None:
         return float(cleaned)
     except ValueError:
         return None
+
+
+def department_abbreviations(owner_org: str) -> list[str]:
+    """The acronyms in an ``owner_org`` code ("rcmp-grc" -> ["RCMP", "GRC"])."""
+    return list(dict.fromkeys(p.upper() for p in owner_org.strip().split("-") if p.isalpha()))
 
 
 def fiscal_year_ok(text: str) -> bool:
@@ -120,6 +129,7 @@ class CanadaSpendPipeline(Pipeline):
                 country=country,
                 kind=self.spec.raw["buyer_kind"],
                 identifiers=[f"CA-GOC-ORG:{dept}"],
+                aliases=department_abbreviations(dept),
             )
         )
         country_id = ctx.ref.country(country)

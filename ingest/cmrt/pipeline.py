@@ -10,7 +10,8 @@ Links and confidence (all method "declared" unless said):
   exact normalised name + metal instead of an id: method name_match, 0.8. A name that matches no
   RMI smelter gets a ``cmrt:smelter:<metal>:<slug>`` node and, for a close RMI name, a scored
   SAME_AS_CANDIDATE (never a merge).
-- Named mine -> Mine ``cmrt:mine:<slug>:<CC>`` (mining type unknown) -SUPPLIES-> smelter, 0.8;
+- Named mine -> Mine ``cmrt:mine:<slug>:<CC>`` (mining type unknown) -SUPPLIES-> smelter, 0.8; a
+  name with a legal form ("Zijin Mining Co.,Ltd") is a mining company: a resolved Company instead;
   the mine is LOCATED_IN the row's country when the row gives exactly one.
 - Country of origin (or RMI code DRC) -> Country -SUPPLIES-> smelter, granularity country, 0.6:
   second-hand (the declarer reports what its smelter told it), coarser than a mine.
@@ -40,11 +41,12 @@ from pathlib import Path
 import orjson
 from rapidfuzz import fuzz
 from tierwatch.graph.names import normalise_name, slug
-from tierwatch.graph.schema import LocatedIn, Method, Mine, SameAsCandidate, Smelter, Supplies
+from tierwatch.graph.schema import LocatedIn, Method, Mine, NodeModel, SameAsCandidate, Smelter, Supplies
 from tierwatch.ingest.cmrt.declaration import Declaration, find_declaration_sheet, read_declaration
 from tierwatch.ingest.cmrt.origins import Origin, OriginReader, lenient_country
 from tierwatch.ingest.framework import IngestContext, Pipeline
 from tierwatch.ingest.reference import COVERED_COUNTRIES
+from tierwatch.ingest.resolve import has_legal_form
 from tierwatch.ingest.rmi_smelters.pipeline import seen_labels
 from tierwatch.ingest.rmi_smelters.workbook import FieldSpec, Table, Template, is_cid
 
@@ -395,17 +397,19 @@ class FileReader:
     ) -> None:
         ctx = self.ctx
         mid = f"cmrt:mine:{slug(name)}:{country or 'unknown'}"
-        ctx.node(
-            Mine(
+        if has_legal_form(name):  # a mining company named as the origin: a Company, its mines unnamed
+            model: NodeModel = ctx.resolver.org_model(name, country=country)
+            mid = model.id
+        else:
+            model = Mine(
                 id=mid,
                 name=name,
                 commodities=[commodity],
                 mining_type="unknown",
                 country=country,
                 note="named as a mine of origin in a CMRT smelter list",
-            ),
-            at=at,
-        )
+            )
+        ctx.node(model, at=at)
         if country:
             ctx.edge(LocatedIn(src=mid, dst=ctx.ref.country(country) or f"country:{country}"), at=at)
         ctx.edge(

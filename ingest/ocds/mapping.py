@@ -7,7 +7,7 @@ from typing import Any
 
 from tierwatch.graph.names import slug
 from tierwatch.graph.schema import AwardedTo, BuyerOf, Contract, Covers, LocatedIn, Method, PublicBuyer
-from tierwatch.ingest.cpv import categories_for
+from tierwatch.ingest.cpv import classify
 from tierwatch.ingest.framework import IngestContext, SourceSpec
 from tierwatch.ingest.ocds.mentions import BrandMatcher
 from tierwatch.ingest.ocds.packaging import Locator
@@ -211,7 +211,10 @@ class ReleaseMapper:
             for c in [_obj(part.get("classification")), *_dicts(part.get("additionalClassifications"))]
         ]
         classifications = sorted({c for c in codes if c})
-        categories = categories_for(classifications)
+        found = classify(classifications)
+        # a contract whose codes name no goods buys services or works: its nature is a category, so
+        # coverage can say "not a goods contract" instead of expecting a supply chain
+        categories = found.categories + ([] if found.is_goods else sorted(set(found.natures)))
         method = clean(tender.get("procurementMethod")) or next(
             (m for m in (clean(t.get("procurementMethod")) for t in plan_tenders) if m), None
         )

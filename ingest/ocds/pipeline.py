@@ -20,7 +20,9 @@ Contract fields: stage from content (contracts > awards > tender > planning); ti
 status, value, date and period from that stage (value: the sum of the stage's values when they
 share one currency; date: contract signature, else award date, else tender publication, else the
 release date); classifications ``SCHEME:code`` (CPV check digit dropped: ``CPV:32420000``); and
-categories ("ict", "vehicles", "phones" ...) from the codes by the table in ingest/cpv.py. A
+categories ("ict", "vehicles", "phones" ...) from the codes by the table in ingest/cpv.py, plus
+"services" / "works" when none of its CPV codes is for goods (a legal-services contract: no supply
+chain is expected). Awarded suppliers are Companies (a Brand only on the aliases file's list). A
 contract with no award is noted "no supplier yet". PublicBuyer.kind only from explicit data: a TED
 contracting-authority type, else the identifier's register (GB-LAE -> local authority), else None.
 

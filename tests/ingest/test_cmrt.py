@@ -77,22 +77,17 @@ def test_apple_to_jx_to_smelters_to_origins(chain, store):
     assert "RW-04" in _edge(store, "SUPPLIES:country:RW->rmi:CID001969#tantalum:district:rutsiro")["note"]
     # ... and the same row's "Ta scrap": recycled or scrap
     _link(store, "SUPPLIES:origin:r-s->rmi:CID001969#tantalum", "declared", 0.6)
-    # Xiamen Tungsten's named mines, Zijin Mining among them, located in China
-    for mine in (
-        "zijin-mining",
-        "luoyang-yulu-mining",
-        "xianglushan-mine",
-        "ning-hua-xingluokeng-tungsten-mining",
-    ):
-        edge = _link(store, f"SUPPLIES:cmrt:mine:{mine}:CN->rmi:CID002082#tungsten", "declared", 0.8)
-        assert edge["commodity"] == "commodity:tungsten"
-        assert _edge(store, f"LOCATED_IN:cmrt:mine:{mine}:CN->country:CN")
-    zijin = store.get_nodes(["cmrt:mine:zijin-mining:CN"])["cmrt:mine:zijin-mining:CN"]
-    assert (
-        zijin["type"] == "Mine"
-        and zijin["mining_type"] == "unknown"
-        and zijin["name"] == "Zijin Mining Co.,Ltd"
-    )
+    # Xiamen Tungsten's named mines, located in China; names with a legal form ("Zijin Mining
+    # Co.,Ltd") are the mining companies, not mines: Companies, their mines unnamed
+    edge = _link(store, "SUPPLIES:cmrt:mine:xianglushan-mine:CN->rmi:CID002082#tungsten", "declared", 0.8)
+    assert edge["commodity"] == "commodity:tungsten"
+    assert _edge(store, "LOCATED_IN:cmrt:mine:xianglushan-mine:CN->country:CN")
+    for company in ("zijin-mining", "luoyang-yulu-mining", "ning-hua-xingluokeng-tungsten-mining"):
+        _link(store, f"SUPPLIES:org:{company}->rmi:CID002082#tungsten", "declared", 0.8)
+        assert _edge(store, f"LOCATED_IN:org:{company}->country:CN")
+        assert not store.get_nodes([f"cmrt:mine:{company}:CN"])
+    zijin = store.get_nodes(["org:zijin-mining"])["org:zijin-mining"]
+    assert zijin["type"] == "Company" and zijin["name"] == "Zijin Mining Co.,Ltd" and zijin["country"] == "CN"
     # RMI origin code CC (F&X): one weak inferred link from each covered country, no more
     cc = [e for e in store.iter_edges(types=["SUPPLIES"]) if e["id"].endswith("->rmi:CID000460#tantalum:CC")]
     assert {e["src"] for e in cc} == {

@@ -173,8 +173,13 @@ def test_contract_categories_follow_classification_prefixes(ingest, store, open_
     assert ict and vehicles
     assert all("ict" in n["categories"] for n in ict)
     assert all("vehicles" in n["categories"] for n in vehicles)
+    # works (CPV 45) and services with no goods code: the nature is the category, no supply chain
     plain = [n for n in found if all(c.startswith("CPV:45") for c in n.get("classifications", ["x"]))]
-    assert plain and all(not n.get("categories") for n in plain)
+    assert plain and all(n.get("categories") == ["works"] for n in plain)
+    legal = [n for n in found if n.get("classifications") == ["CPV:79100000"]]  # legal services
+    assert legal and all(n.get("categories") == ["services"] for n in legal)
+    goods = [n for n in found if any(c.startswith("CPV:30") for c in n.get("classifications", []))]
+    assert goods and not any({"services", "works"} & set(n.get("categories", [])) for n in goods)
 
 
 def test_scottish_tenders_have_no_supplier_yet(ingest, store, open_data):
