@@ -1,8 +1,10 @@
 // tierwatch network view: a dependency-free SVG renderer for a graph laid out on the server.
 // Served inline by Streamlit's own component machinery (st.components.v2): no CDN, no library.
-// data = {n: [[id, label, x, y, shape, colour, r, flags]], e: [[i, j, dashed]], sel: id|null,
-//         colours: [...], w: width, h: height}
-// flags: 1 = focus, 2 = "and N more" handle, 4 = expanded
+// data = {n: [[id, label, x, y, shape, colour, r, flags]], e: [[i, j, style, width x10, lit]],
+//         sel: id|null, colours: [...], h: height, lr: left-to-right layout (curved links)}
+// flags: 1 = focus, 2 = "and N more" handle, 8 = group node, 16 = on the highlighted path
+// Link styles (explorer/layout.py LINK_STYLES): 0 declared, 1 confirmed, 2 reported, 3 candidate,
+// 4 text mention / inferred, 5 link to a group.
 export default function (component) {
   const { setTriggerValue, parentElement } = component;
   let data = component.data;
@@ -25,8 +27,11 @@ export default function (component) {
     minX = Math.min(minX, n[2]); maxX = Math.max(maxX, n[2]);
     minY = Math.min(minY, n[3]); maxY = Math.max(maxY, n[3]);
   }
-  const pad = 60;
-  let vb = [minX - pad, minY - pad, Math.max(maxX - minX, 1) + 2 * pad, Math.max(maxY - minY, 1) + 2 * pad];
+  const pad = 60, side = data.lr ? 230 : pad;  // room for labels beside the outer columns
+  let vb = [minX - side, minY - pad, Math.max(maxX - minX, 1) + 2 * side, Math.max(maxY - minY, 1) + 2 * pad];
+  const minW = 1100, minH = 480;  // a small graph is not blown up to fill the frame
+  if (vb[2] < minW) { vb[0] -= (minW - vb[2]) / 2; vb[2] = minW; }
+  if (vb[3] < minH) { vb[1] -= (minH - vb[3]) / 2; vb[3] = minH; }
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("width", "100%");
   svg.setAttribute("height", String(height));
@@ -39,32 +44,51 @@ export default function (component) {
   const setVB = () => svg.setAttribute("viewBox", vb.join(" "));
   setVB();
   root.appendChild(svg);
-  const gEdges = document.createElementNS(NS, "g");
-  gEdges.setAttribute("stroke", "#8a8a8a");
-  gEdges.setAttribute("stroke-opacity", "0.55");
-  gEdges.setAttribute("fill", "none");
   const scale = Math.max(vb[2], vb[3]) / 1000;
-  gEdges.setAttribute("stroke-width", String(Math.max(0.6, 1.1 * scale)));
+  // link styles (explorer.layout.LINK_STYLES): colour, dash pattern, opacity
+  const STYLES = {
+    0: ["#6f6f6f", "", 0.6], 1: ["#222222", "", 0.8], 2: ["#6f6f6f", "8 4", 0.7],
+    3: ["#8a8a8a", "3 3", 0.7], 4: ["#8a8a8a", "1 3", 0.9], 5: ["#9a9a9a", "", 0.45],
+  };
+  const lit = edges.some((e) => e[4]);
+  const gEdges = document.createElementNS(NS, "g");
+  gEdges.setAttribute("fill", "none");
+  gEdges.setAttribute("stroke-linecap", "round");
   svg.appendChild(gEdges);
-  let path = "", dashed = "";
+  const curve = (a, b) => {
+    if (!data.lr || a[2] === b[2]) return "M" + a[2] + " " + a[3] + "L" + b[2] + " " + b[3];
+    const mx = (a[2] + b[2]) / 2;
+    return "M" + a[2] + " " + a[3] + "C" + mx + " " + a[3] + " " + mx + " " + b[3] + " " + b[2] + " " + b[3];
+  };
+  const batches = new Map();
   for (const e of edges) {
     const a = nodes[e[0]], b = nodes[e[1]];
     if (!a || !b) continue;
-    const seg = "M" + a[2] + " " + a[3] + "L" + b[2] + " " + b[3];
-    if (e[2]) dashed += seg; else path += seg;
+    const key = e[2] + "_" + e[3] + "_" + (e[4] ? 1 : 0);
+    batches.set(key, (batches.get(key) || "") + curve(a, b));
   }
-  const p1 = document.createElementNS(NS, "path");
-  p1.setAttribute("d", path);
-  gEdges.appendChild(p1);
-  if (dashed) {
-    const p2 = document.createElementNS(NS, "path");
-    p2.setAttribute("d", dashed);
-    p2.setAttribute("stroke-dasharray", String(4 * Math.max(1, scale)));
-    gEdges.appendChild(p2);
+  const ordered = [...batches.keys()].sort((x, y) => Number(x.endsWith("_1")) - Number(y.endsWith("_1")));
+  for (const key of ordered) {
+    const [style, width, hl] = key.split("_").map(Number);
+    const [colour, dash, opacity] = STYLES[style] || STYLES[0];
+    const el = document.createElementNS(NS, "path");
+    el.setAttribute("d", batches.get(key));
+    el.setAttribute("stroke", hl ? "#000000" : colour);
+    el.setAttribute("stroke-opacity", String(hl ? 1 : lit ? opacity * 0.45 : opacity));
+    const w = (width / 10) * Math.max(0.8, scale) * (hl ? 2.2 : 1) * (style === 5 ? 2 : 1);
+    el.setAttribute("stroke-width", w.toFixed(2));
+    if (dash) el.setAttribute("stroke-dasharray", dash.split(" ").map((d) => (Number(d) * Math.max(1, scale)).toFixed(1)).join(" "));
+    gEdges.appendChild(el);
   }
   const gNodes = document.createElementNS(NS, "g");
   svg.appendChild(gNodes);
-  const showLabels = nodes.length <= (data.labels || 120);
+  const showLabels = nodes.length <= (data.labels || 250);
+  const SUFFIX = /[,.]?\s+(co\.?,?\s*ltd\.?|co\.?,?\s*limited|ltd\.?|limited|inc\.?|incorporated|corp\.?|corporation|gmbh|s\.?a\.?|llc|plc|ag|co\.?|company)$/i;
+  const shorten = (text, max) => {
+    let t = text;
+    for (let k = 0; k < 3 && SUFFIX.test(t); k++) t = t.replace(SUFFIX, "");
+    return t.length > max ? t.slice(0, max - 1) + "…" : t;
+  };
   const shape = (kind, x, y, r) => {
     let el;
     const poly = (pts) => {
@@ -100,20 +124,34 @@ export default function (component) {
     el.setAttribute("stroke-width", String((flags & 1 || id === data.sel ? 3 : 1) * Math.max(1, scale)));
     if (flags & 2) el.setAttribute("stroke-dasharray", "3 2");
     g.appendChild(el);
+    if (flags & 8) el.setAttribute("stroke-dasharray", String(2 * Math.max(1, scale)));
+    if (flags & 16 && !(flags & 1)) { el.setAttribute("stroke", "#000000"); el.setAttribute("stroke-width", String(2.5 * Math.max(1, scale))); }
     const t = document.createElementNS(NS, "title");
-    t.textContent = label + (flags & 2 ? "" : "  (" + id + ")");
+    t.textContent = label.replace("\n", " ") + (flags & 2 ? "" : flags & 8 ? "  (click to open the group)" : "  (" + id + ")");
     g.appendChild(t);
-    if (showLabels || flags & 3) {
+    if (showLabels || flags & 27) {
       const tx = document.createElementNS(NS, "text");
-      tx.setAttribute("x", x + r * Math.max(1, scale) + 3);
+      const left = data.lr && x < 0 && !(flags & 1);
+      const off = r * Math.max(1, scale) * 1.35 + 3;
+      tx.setAttribute("x", left ? x - off : x + off);
+      tx.setAttribute("text-anchor", left ? "end" : "start");
       tx.setAttribute("y", y + 4);
+      if (flags & 16) tx.setAttribute("font-weight", "bold");
       tx.setAttribute("font-size", String(labelSize));
       tx.setAttribute("font-family", "sans-serif");
       tx.setAttribute("fill", "#222");
       tx.setAttribute("paint-order", "stroke");
       tx.setAttribute("stroke", "#fff");
       tx.setAttribute("stroke-width", "3");
-      tx.textContent = label.length > 38 ? label.slice(0, 36) + "…" : label;
+      const lines = flags & 10 ? label.split("\n") : [shorten(label, flags & 1 ? 40 : 26)];
+      if (lines.length === 1) tx.textContent = lines[0];
+      else lines.forEach((line, k) => {
+        const ts = document.createElementNS(NS, "tspan");
+        ts.setAttribute("x", tx.getAttribute("x"));
+        ts.setAttribute("dy", k === 0 ? String(-0.35 * labelSize) : String(1.15 * labelSize));
+        ts.textContent = line;
+        tx.appendChild(ts);
+      });
       g.appendChild(tx);
     }
     g.addEventListener("click", (ev) => {

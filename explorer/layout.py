@@ -1,12 +1,14 @@
-"""Server-side layout of a neighbourhood: tier rings (radial tree) or layers (supply-chain tiers).
+"""Server-side layout of a neighbourhood: tiers left to right (default), chain-step layers, or rings.
 
-Both are deterministic and O(n log n), so a 1,000-node neighbourhood lays out in milliseconds and
-the browser draws fixed positions (no physics). The payload is compact: nodes as short arrays,
-edges as index pairs, coordinates rounded to integers.
+All are deterministic and O(n log n), so a 1,000-node neighbourhood lays out in milliseconds and
+the browser draws fixed positions (no physics). Large fan-outs are first folded into group nodes
+(explorer.grouping). The payload is compact: nodes as short arrays, edges as index tuples with a
+style code and a width, coordinates rounded to integers.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict, deque
 from collections.abc import Iterable, Sequence
@@ -29,6 +31,10 @@ class ViewNode:
     depth: int = 0
     more: int = 0  # for an "and N more" handle: how many are behind it
     parent: str | None = None  # the node it was reached from (tree layout)
+    side: int = 1  # +1 reached upstream of the centre (drawn right), -1 downstream (drawn left)
+    country: str | None = None
+    members: int = 0  # for a group node: how many entities it stands for
+    with_findings: int = 0  # for a group node: how many of them carry a finding for this viewer
 
 
 @dataclass
@@ -37,6 +43,38 @@ class ViewEdge:
     dst: str
     type: str
     dashed: bool = False  # candidates, inferred links
+    status: str | None = None  # SUPPLIES status: declared, confirmed, reported, not_realised
+    methods: tuple[str, ...] = ()
+    confidence: float = 1.0
+    link_id: str | None = None
+    count: int = 1  # for a link to a group node: how many links it stands for
+
+
+#: Link style codes drawn by graph_component.js (dash pattern and colour), with their legend text.
+LINK_STYLES: dict[int, tuple[str, str]] = {
+    0: ("declared", "declared by a party (solid)"),
+    1: ("confirmed", "confirmed or reviewed (solid, dark)"),
+    2: ("reported", "reported by a third party (long dashes)"),
+    3: ("candidate", "candidate, not confirmed (short dashes)"),
+    4: ("text mention", "text mention or inferred (dots)"),
+    5: ("group", "links to a group (thick, grey)"),
+}
+
+
+def link_style(edge: ViewEdge) -> int:
+    """The style code of a link: candidate and inferred first, then its status, then its methods."""
+    if edge.count > 1:
+        return 5
+    methods = set(edge.methods)
+    if edge.dashed or edge.status == "candidate":
+        return 3
+    if methods & {"text_mention", "inferred"}:
+        return 4
+    if edge.status == "reported":
+        return 2
+    if edge.status == "confirmed" or "reviewed" in methods:
+        return 1
+    return 0
 
 
 def _bfs_tree(
@@ -174,7 +212,46 @@ def layout_layers(
     return pos
 
 
-LAYOUTS = {"rings": layout_rings, "layers": layout_layers}
+def layout_tiers(
+    focus: Sequence[str], nodes: dict[str, ViewNode], edges: list[ViewEdge]
+) -> dict[str, tuple[float, float]]:
+    """Tiers left to right: the centre in column 0, tier-n upstream nodes in column n (right),
+    downstream ones in column -n (left); rows follow the parent's row so each branch stays together,
+    nodes with findings first within a branch. Depths come from ``ViewNode.depth`` (the tree)."""
+    if not nodes:
+        return {}
+    focus = [f for f in focus if f in nodes] or [next(iter(nodes))]
+    if len(nodes) > 1 and all(n.depth == 0 for n in nodes.values()):
+        _bfs_tree(focus, nodes, edges)  # not grouped (explorer.grouping sets depths): a BFS tree
+    columns: dict[int, list[str]] = defaultdict(list)
+    for nid, node in nodes.items():
+        columns[0 if nid in focus[:1] else node.side * max(1, node.depth)].append(nid)
+    row: dict[str, float] = {}
+    pos: dict[str, tuple[float, float]] = {}
+    order = sorted(columns, key=lambda c: (abs(c), c))
+    for col in order:
+        members = columns[col]
+        members.sort(
+            key=lambda nid: (
+                row.get(nodes[nid].parent or "", 0.0),
+                0 if nodes[nid].more == 0 else 1,
+                0 if nodes[nid].risks else 1,
+                -nodes[nid].members,
+                nodes[nid].label,
+            )
+        )
+        n = len(members)
+        sub = max(1, math.ceil(n / 40))  # a long column wraps into sub-columns
+        rows = math.ceil(n / sub)
+        for i, nid in enumerate(members):
+            r, c = divmod(i, sub)
+            row[nid] = float(i)
+            x = col * LAYER_GAP + (c * 70.0 if col >= 0 else -c * 70.0)
+            pos[nid] = (x, (r - (rows - 1) / 2) * ROW_GAP * (1.4 if n <= 20 else 1.0))
+    return pos
+
+
+LAYOUTS = {"tiers": layout_tiers, "rings": layout_rings, "layers": layout_layers}
 _COLOUR_KEYS = list(RISK_COLOURS)
 
 
@@ -182,23 +259,37 @@ def payload(
     focus: Sequence[str],
     nodes: dict[str, ViewNode],
     edges: list[ViewEdge],
-    layout: str = "rings",
+    layout: str = "tiers",
     selected: str | None = None,
     height: int = 620,
     title: str = "network",
+    highlight: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The compact JSON the graph component draws."""
+    """The compact JSON the graph component draws.
+
+    Nodes: ``[id, label, x, y, shape, colour index, radius, flags]`` with flags 1 = focus,
+    2 = "and N more" handle, 8 = group node, 16 = on the highlighted path. Edges: ``[i, j, style,
+    width x10, on the highlighted path]`` (style codes in ``LINK_STYLES``; width grows with confidence).
+    """
     pos = LAYOUTS[layout](list(focus), nodes, edges)
     index: dict[str, int] = {}
     out_nodes: list[list[Any]] = []
     focus_set = set(focus)
+    lit = set(highlight)
     for nid, node in nodes.items():
         x, y = pos.get(nid, (0.0, 0.0))
         index[nid] = len(out_nodes)
-        flags = (1 if nid in focus_set else 0) | (2 if node.more else 0)
+        flags = (
+            (1 if nid in focus_set else 0)
+            | (2 if node.more else 0)
+            | (8 if node.members else 0)
+            | (16 if nid in lit else 0)
+        )
         shape = TYPE_SHAPES.get("more" if node.more else node.type, ("circle", ""))[0]
         label = node.label if len(node.label) <= 60 else node.label[:58] + "…"
         radius = 11 if nid in focus_set else 7
+        if node.members:
+            radius = round(8 + 2.5 * math.log2(max(2, node.members)))
         out_nodes.append(
             [
                 nid,
@@ -211,12 +302,22 @@ def payload(
                 flags,
             ]
         )
+    path_pairs = {(a, b) for a, b in itertools.pairwise(highlight)}
+    path_pairs |= {(b, a) for a, b in path_pairs}
     out_edges = [
-        [index[e.src], index[e.dst], 1 if e.dashed else 0] for e in edges if e.src in index and e.dst in index
+        [
+            index[e.src],
+            index[e.dst],
+            link_style(e),
+            max(4, min(40, round(10 * (0.4 + 1.6 * e.confidence)))),
+            1 if (e.src, e.dst) in path_pairs else 0,
+        ]
+        for e in edges
+        if e.src in index and e.dst in index
     ]
     for nid, node in nodes.items():
         if node.more and node.parent in index:
-            out_edges.append([index[node.parent], index[nid], 1])
+            out_edges.append([index[node.parent], index[nid], 3, 6, 0])
     return {
         "n": out_nodes,
         "e": out_edges,
@@ -224,4 +325,5 @@ def payload(
         "sel": selected,
         "h": height,
         "title": title,
+        "lr": layout != "rings",
     }

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Literal
 
 from tierwatch.explorer.layout import ViewEdge, ViewNode
-from tierwatch.graph.query.models import EntityRef, TraversalResult
+from tierwatch.explorer.risk import own_risks
+from tierwatch.graph.query.models import EntityRef, Link, TraversalResult
 from tierwatch.graph.query.service import MAX_PAGE, Page, QueryService, TraversalFilter, Viewer
 
 Direction = Literal["upstream", "downstream", "both"]
 MAX_NODES = 1000
 MORE_PREFIX = "more:"
+ROOT_BUDGET = 500  # hits loaded around the centre at first (grouping keeps them readable)
 CANDIDATE_LINKS = ("SAME_AS_CANDIDATE", "OWNERSHIP_CANDIDATE")
 
 
@@ -57,6 +59,7 @@ class NetworkView:
     notes: list[str] = field(default_factory=list)
     refs: dict[str, EntityRef] = field(default_factory=dict)
     link_ids: set[str] = field(default_factory=set)
+    links: dict[str, Link] = field(default_factory=dict)  # drawn links by id, with their evidence
 
 
 def _merge_tiers(into: dict[int, int], more: dict[int, int]) -> None:
@@ -121,6 +124,8 @@ def build(svc: QueryService, viewer: Viewer, q: NetworkQuery) -> NetworkView:
                         ref.type if ref else _type_guess(nid),
                         (ref.name if ref and ref.name else nid),
                         parent=prev,
+                        side=1 if result.direction == "upstream" else -1,
+                        country=ref.country if ref else None,
                     )
                 if i > 0:
                     link = path.links[i - 1]
@@ -132,7 +137,12 @@ def build(svc: QueryService, viewer: Viewer, q: NetworkQuery) -> NetworkView:
                             link.dst,
                             link.type,
                             dashed=link.candidate or link.type in CANDIDATE_LINKS,
+                            status=link.status,
+                            methods=tuple(link.methods),
+                            confidence=link.confidence,
+                            link_id=link.id,
                         )
+                        view.links[link.id] = link
                 prev = nid
         hidden = result.more + not_drawn
         if hidden > 0:
@@ -144,7 +154,7 @@ def build(svc: QueryService, viewer: Viewer, q: NetworkQuery) -> NetworkView:
                 nodes[handle] = ViewNode(handle, "more", f"and {hidden} more", more=hidden, parent=anchor)
             view.hidden += hidden
 
-    root_limit = budgets.get(root_ref.id, 200)
+    root_limit = budgets.get(root_ref.id, ROOT_BUDGET)
     for result in _traverse(svc, viewer, root_ref.id, q.direction, q.tiers, q.filters, root_limit):
         add_result(result, root_ref.id)
     for node in q.expanded:
@@ -169,19 +179,9 @@ def _type_guess(entity_id: str) -> str:
     return {"country": "Country", "region": "Region", "commodity": "Commodity"}.get(prefix, "Company")
 
 
-def colour_by_risk(
-    svc: QueryService, viewer: Viewer, view: NetworkView, tiers: int, flt: TraversalFilter
-) -> dict[str, set[str]]:
-    """Risk categories per drawn node from the root's exposure (upstream of the root, ``tiers``).
-
-    Until the query layer answers risk categories for many ids at once (explorer needs, item 1),
-    nodes only reached downstream of the root stay "not assessed".
-    """
-    result = svc.exposure(view.root.id, viewer, tiers=max(1, tiers), filters=flt, hits_per_category=MAX_NODES)
-    cats: dict[str, set[str]] = {}
-    for category in result.categories:
-        for hit in category.hits:
-            cats.setdefault(hit.entity.id, set()).add(category.category)
+def colour_by_risk(svc: QueryService, viewer: Viewer, view: NetworkView) -> dict[str, set[str]]:
+    """Risk categories per drawn node (explorer.risk.own_risks), the same for every direction."""
+    cats = own_risks(svc, viewer, [nid for nid, node in view.nodes.items() if not node.more])
     for nid, node in view.nodes.items():
         node.risks = sorted(cats.get(nid, ()))
     return cats

@@ -133,3 +133,25 @@ def type_legend_html(types: list[str] | None = None) -> str:
         for t in keys
     ]
     return '<div class="tw-legend" style="font-size:0.85rem;line-height:1.4">' + "".join(items) + "</div>"
+
+
+#: Link style -> (stroke colour, SVG dash pattern, legend text); codes as explorer.layout.LINK_STYLES.
+LINK_LEGEND = [
+    ("#6f6f6f", "", "declared by a party"),
+    ("#222222", "", "confirmed or reviewed"),
+    ("#6f6f6f", "8 4", "reported by a third party"),
+    ("#8a8a8a", "3 3", "candidate (not confirmed)"),
+    ("#8a8a8a", "1 3", "text mention or inferred"),
+    ("#9a9a9a", "", "to a group of entities (thick)"),
+]
+
+
+def link_legend_html() -> str:
+    items = [
+        f'<span style="display:inline-flex;align-items:center;margin:0 12px 4px 0">'
+        f'<svg width="34" height="10"><line x1="2" y1="5" x2="32" y2="5" stroke="{colour}" '
+        f'stroke-width="{4 if i == 5 else 2}" stroke-dasharray="{dash}" stroke-linecap="round"/></svg>'
+        f"&nbsp;{text}</span>"
+        for i, (colour, dash, text) in enumerate(LINK_LEGEND)
+    ]
+    return '<div class="tw-legend" style="font-size:0.85rem;line-height:1.4">' + "".join(items) + "</div>"

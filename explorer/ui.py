@@ -7,7 +7,13 @@ from typing import Any
 
 import streamlit as st
 from tierwatch.explorer import state
-from tierwatch.explorer.style import SEARCHABLE_TYPES, TYPE_NAMES, risk_legend_html, type_legend_html
+from tierwatch.explorer.style import (
+    SEARCHABLE_TYPES,
+    TYPE_NAMES,
+    link_legend_html,
+    risk_legend_html,
+    type_legend_html,
+)
 from tierwatch.graph.query.models import EntityRef, SearchResult, Withheld
 from tierwatch.graph.query.service import Page
 
@@ -98,12 +104,15 @@ def show_withheld(withheld: Withheld | int | None) -> None:
         st.caption(":material/lock:" + note)
 
 
-def legends(types: list[str] | None = None, risks: list[str] | None = None) -> None:
+def legends(types: list[str] | None = None, risks: list[str] | None = None, links: bool = False) -> None:
     with st.expander("Legend", expanded=True):
         st.markdown("**Colour: risk category of the findings that apply** (Okabe-Ito, colour-blind safe)")
         st.markdown(risk_legend_html(risks), unsafe_allow_html=True)
         st.markdown("**Shape: type**")
         st.markdown(type_legend_html(types), unsafe_allow_html=True)
+        if links:
+            st.markdown("**Line: how a link is known** (thicker = more confident; black = the selected path)")
+            st.markdown(link_legend_html(), unsafe_allow_html=True)
 
 
 def goto(page: str, entity_id: str | None = None) -> None:
@@ -124,6 +133,15 @@ def nav_buttons(entity_id: str, entity_type: str, key: str, exclude: str = "") -
     for col, (page, text) in zip(cols, targets, strict=True):
         if col.button(text, key=f"{key}_{page}", width="stretch"):
             goto(page, entity_id)
+
+
+def picked_row(frame: Any, key: str) -> Any:
+    """A table whose rows can be selected; returns the selected row (a pandas Series) or None."""
+    event = st.dataframe(
+        frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=key
+    )
+    rows = event.selection.rows if event and event.selection else []
+    return frame.iloc[rows[0]] if rows else None
 
 
 def downloads(key: str, build: Callable[[], Any], stem: str, note: str = "") -> None:

@@ -1,7 +1,8 @@
 """Facilities, smelters and mines on a map, coloured by risk; click a point to open the entity.
 
-Drawn by Streamlit's own bundled deck.gl (st.pydeck_chart): no script from a CDN, and by default no
-map style, so no remote tiles are fetched; a basemap can be switched on where the network allows.
+Drawn by Streamlit's own bundled deck.gl (st.pydeck_chart): no script from a CDN and no map style, so
+no remote tiles are fetched; the basemap is Natural Earth's country borders shipped in data/open
+(explorer.geo). Dense points are clustered on a grid (explorer.map_layers).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
-from tierwatch.explorer import state, ui
+from tierwatch.explorer import map_layers, state, ui
+from tierwatch.explorer.risk import own_risks
 from tierwatch.explorer.style import (
     OKABE_ITO,
     RISK_COLOURS,
@@ -54,11 +56,11 @@ types = c1.multiselect(
     key="m_types",
     format_func=lambda t: TYPE_NAMES[t],
 )
-basemap = c3.toggle(
-    "Basemap (fetches map tiles from the internet)",
-    value=False,
-    key="m_basemap",
-    help="Off: points on a blank background, nothing leaves this machine.",
+clustering = c3.toggle(
+    "Cluster dense points",
+    value=True,
+    key="m_cluster",
+    help="Sites close together are drawn as one circle with their count; click it to list them.",
 )
 if not types:
     ui.empty("Choose at least one site type.")
@@ -90,23 +92,9 @@ if mode == "network" and selected:
     )
     if found is None:
         st.stop()
-    cats: dict[str, set[str]] = {}
-    expo = state.run(
-        lambda: state.cached(
-            "map_expo",
-            lambda: svc.exposure(selected, vw, tiers=tiers, hits_per_category=1000),
-            id=selected,
-            tiers=tiers,
-        )
-    )
-    if expo is not None:
-        for cat in expo.categories:
-            for hit in cat.hits:
-                cats.setdefault(hit.entity.id, set()).add(cat.category)
-    if root.entity.type in SITE_TYPES:
-        cats.setdefault(root.entity.id, set()).update(h.finding.category for h in root.findings)
     ids = {h.entity.id for h in found.hits} | ({root.entity.id} if root.entity.type in types else set())
     tier_of = {h.entity.id: h.tier for h in found.hits}
+    cats = state.cached("map_risks", lambda: own_risks(svc, vw, sorted(ids)), ids=tuple(sorted(ids)))
     from tierwatch.graph.exports import collect
 
     for node in collect.fetch(svc, ids, set(), vw).nodes:
@@ -126,6 +114,10 @@ if mode == "network" and selected:
             }
         )
     legend = [(RISK_COLOURS[k][0], RISK_COLOURS[k][1]) for k in RISK_COLOURS]
+    st.caption(
+        "Colour: the risk categories of the findings that apply to the site itself, its region or its "
+        f"country, as the `{state.role()}` role may see them (several: the first in the legend's order)."
+    )
     extra = f"{found.total} sites reached" + (
         f", first {len(found.hits)} by confidence" if found.more else ""
     )
@@ -167,81 +159,57 @@ else:
 
 frame = pd.DataFrame(rows)
 located = frame.dropna(subset=["lat", "lon"]) if not frame.empty else frame
-unlocated = len(frame) - len(located)
+unlocated = frame[frame["lat"].isna() | frame["lon"].isna()] if not frame.empty else frame
+by_country, country_members = map_layers.by_country(unlocated)
+placed = sum(len(v) for v in country_members.values())
 st.caption(
     extra
     + f" · {len(located)} with coordinates on the map"
-    + (f", {unlocated} without coordinates (listed below)" if unlocated else "")
+    + (f", {placed} without coordinates drawn as rings at their country" if placed else "")
+    + (f", {len(unlocated) - placed} with neither (in the table below)" if len(unlocated) > placed else "")
 )
 
-if located.empty:
+if located.empty and by_country.empty:
     ui.empty(
-        "None of these sites has coordinates in the sources loaded (many lists give only a country or an "
-        "address). They are listed below; open one for its detail."
+        "None of these sites has coordinates or a country in the sources loaded. They are listed below; "
+        "open one for its detail."
     )
 else:
     located = located.assign(radius=located["type"].map(RADIUS).fillna(4))
-    layer = pdk.Layer(
-        "ScatterplotLayer",
-        located,
-        id="sites",
-        get_position="[lon, lat]",
-        get_fill_color="colour",
-        get_radius="radius",
-        radius_units="pixels",
-        radius_min_pixels=3,
-        radius_max_pixels=12,
-        stroked=True,
-        get_line_color=[40, 40, 40, 200],
-        line_width_min_pixels=0.5,
-        pickable=True,
-    )
-    layers = [layer]
-    if not basemap:  # a graticule for orientation where no map is drawn
-        lines = [{"path": [[lon, -80], [lon, 0], [lon, 80]]} for lon in range(-180, 181, 30)]
-        lines += [{"path": [[lon, lat] for lon in range(-180, 181, 10)]} for lat in range(-60, 61, 30)]
-        layers.insert(
-            0,
-            pdk.Layer(
-                "PathLayer",
-                lines,
-                id="graticule",
-                get_path="path",
-                get_color=[200, 200, 200],
-                width_min_pixels=1,
-                pickable=False,
-            ),
-        )
-    view = pdk.ViewState(
-        latitude=float(located["lat"].median()),
-        longitude=float(located["lon"].median()),
-        zoom=2 if len(located) > 1 else 6,
-    )
-    # No basemap: pydeck's default-style sentinel with no provider tells Streamlit's deck.gl to draw no
-    # map (map_style=None would make it fetch its default Carto style from the internet).
-    style = {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
+    points, clusters, members = map_layers.cluster(located, enabled=clustering)
+    members.update(country_members)
+    layers = [map_layers.countries_layer(), *map_layers.site_layers(points, clusters, by_country)]
     deck = pdk.Deck(
         layers=layers,
-        initial_view_state=view,
-        **style,
-        tooltip={"text": "{name}\n{type} · {country}\nrisk: {risk}\n{commodities}"},
+        initial_view_state=map_layers.fit_view(pd.concat([f for f in (located, by_country) if not f.empty])),
+        map_provider=None,  # no map style: nothing fetched; the countries layer is the basemap
+        tooltip={"text": "{name}\n{type_text} · {country}\nrisk: {risk}\n{commodities}"},
     )
     event = st.pydeck_chart(
         deck, on_select="rerun", selection_mode="single-object", key="m_deck", width="stretch", height=560
     )
-    picked = (event.selection.get("objects", {}) or {}).get("sites", []) if event and event.selection else []
+    objects = (event.selection.get("objects", {}) or {}) if event and event.selection else {}
+    picked = objects.get("sites") or objects.get("site_clusters") or objects.get("country_sites") or []
     if picked:
         obj = picked[0]
-        st.markdown(
-            f"Selected: **{obj.get('name')}** ({TYPE_NAMES.get(obj.get('type'), obj.get('type'))}, "
-            f"`{obj.get('id')}`)"
-        )
-        ui.nav_buttons(obj["id"], obj.get("type", ""), key="m_pick", exclude="map")
+        if obj.get("id", "") in members:
+            inside = frame[frame["id"].isin(members[obj["id"]])]
+            st.markdown(f"**{obj.get('name')}** — choose one to open it")
+            row = ui.picked_row(inside[["name", "type", "country", "risk", "id"]], "m_cluster_rows")
+            if row is not None:
+                ui.nav_buttons(row["id"], row["type"], key="m_crow", exclude="map")
+        else:
+            st.markdown(
+                f"Selected: **{obj.get('name')}** ({TYPE_NAMES.get(obj.get('type'), obj.get('type'))}, "
+                f"`{obj.get('id')}`)"
+            )
+            ui.nav_buttons(obj["id"], obj.get("type", ""), key="m_pick", exclude="map")
 
 st.markdown(
     "**Colour**: "
     + ("risk category of the findings that apply" if mode == "network" else "propagated risk score")
-    + " · **size**: smelter > factory > mine"
+    + " · **size**: smelter > factory > mine · a larger circle with a white edge: a cluster of nearby sites"
+    + " · a ring: sites known only by their country, drawn at its centre (hover for the count, click to list)"
 )
 st.markdown(
     " ".join(
@@ -255,17 +223,8 @@ st.markdown(
 
 if not frame.empty:
     with st.expander(f"All {len(frame)} sites as a table"):
-        event2 = st.dataframe(
-            frame.drop(columns=["colour"]),
-            hide_index=True,
-            width="stretch",
-            on_select="rerun",
-            selection_mode="single-row",
-            key="m_table",
-        )
-        sel_rows = event2.selection.rows if event2 and event2.selection else []
-        if sel_rows:
-            row = frame.iloc[sel_rows[0]]
+        row = ui.picked_row(frame.drop(columns=["colour"]), "m_table")
+        if row is not None:
             ui.nav_buttons(row["id"], row["type"], key="m_trow", exclude="map")
 
     def _export():

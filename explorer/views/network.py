@@ -7,17 +7,22 @@ import time
 import pandas as pd
 import streamlit as st
 from tierwatch.explorer import network as net
+from tierwatch.explorer import network_panel as panel
 from tierwatch.explorer import state, ui
 from tierwatch.explorer.graph_view import encode
 from tierwatch.explorer.graph_view import network as draw
+from tierwatch.explorer.grouping import GROUP_OVER, GROUP_PREFIX, group_fanouts
 from tierwatch.explorer.layout import payload
-from tierwatch.explorer.style import RISK_COLOURS, RISK_ORDER, TYPE_NAMES
+from tierwatch.explorer.style import RISK_COLOURS, RISK_ORDER
 from tierwatch.graph.query.service import MAX_TIERS, TraversalFilter
 
 st.title("Network")
 st.caption(
-    "Who supplies whom, tier by tier. Each entity hangs on its most confident path from the centre; "
-    "click a node to open it and expand its neighbours, click “and N more” to load more."
+    "Who supplies whom, tier by tier, left to right: the centre, then its suppliers (tier 1), their "
+    "suppliers (tier 2) and so on towards the mines; customers (downstream) to the left. Each entity "
+    "hangs on its most confident path from the centre. Colour: risk findings that apply to the entity "
+    "for your role; shape: type; line: how the link is known, thicker = more confident. Click a node "
+    "for its evidence and path, a group to open it, “and N more” to load more."
 )
 
 if st.session_state.get("n_recentre_to"):
@@ -35,6 +40,7 @@ if root != st.session_state.get("n_current_root"):
     st.session_state["n_expanded"] = []
     st.session_state["n_budgets"] = {}
     st.session_state["n_clicked"] = None
+    st.session_state["n_open_groups"] = []
     state.select(root)
 
 with st.expander("Filters and layout", expanded=True):
@@ -48,9 +54,13 @@ with st.expander("Filters and layout", expanded=True):
     tiers = c2.slider("Tiers", 1, MAX_TIERS, 2, key="n_tiers")
     layout = c3.radio(
         "Layout",
-        ["rings", "layers"],
+        ["tiers", "layers", "rings"],
         key="n_layout",
-        format_func=lambda v: {"rings": "tier rings", "layers": "layers by type"}[v],
+        format_func=lambda v: {
+            "tiers": "tiers, left to right",
+            "layers": "chain steps (buyer → … → mine)",
+            "rings": "tier rings",
+        }[v],
     )
     min_conf = c4.slider("Minimum link confidence", 0.0, 1.0, 0.0, 0.05, key="n_conf")
     c5, c6, c7, c8 = st.columns(4)
@@ -65,6 +75,13 @@ with st.expander("Filters and layout", expanded=True):
         "Follow candidate links",
         key="n_cand",
         help="Scored same-entity and ownership candidates (dashed); never merged silently.",
+    )
+    grouping = c8.checkbox(
+        "Group large fan-outs",
+        value=True,
+        key="n_group",
+        help=f"More than {GROUP_OVER} links from one node: its neighbours are grouped by type and "
+        "country (click a group to open it).",
     )
 
 countries = tuple(c.strip().upper() for c in countries_text.split(",") if len(c.strip()) == 2)
@@ -96,11 +113,7 @@ query = net.NetworkQuery(
 
 def _build() -> net.NetworkView:
     view = net.build(svc, vw, query)
-    if direction in ("upstream", "both"):
-        try:
-            net.colour_by_risk(svc, vw, view, tiers, flt)
-        except Exception as exc:  # colours are a help, not the view
-            view.notes.append(f"Risk colours unavailable: {exc}")
+    net.colour_by_risk(svc, vw, view)
     return view
 
 
@@ -109,14 +122,21 @@ if view is None:
     st.stop()
 hidden_by_risk = net.apply_risk_filter(view, risks)
 
+open_groups = tuple(st.session_state.get("n_open_groups", []))
+clicked_before = st.session_state.get("n_clicked")
 t0 = time.perf_counter()
+drawn = group_fanouts(
+    view.root.id, view.nodes, view.edges, open_groups, over=GROUP_OVER if grouping else 10**9
+)
+highlight = panel.highlight(view, drawn, clicked_before)
 data = payload(
-    [view.root.id, *[e for e in expanded if e in view.nodes]],
-    view.nodes,
-    view.edges,
+    [view.root.id],
+    drawn.nodes,
+    drawn.edges,
     layout=layout,
-    selected=st.session_state.get("n_clicked"),
+    selected=drawn.display_of.get(clicked_before or "", clicked_before),
     title=f"network of {view.root.name or view.root.id}",
+    highlight=highlight,
 )
 layout_s = time.perf_counter() - t0
 
@@ -131,17 +151,14 @@ with left:
         )
     clicked = draw(data, key="n_graph")
     size_kb = len(encode(data)) / 1024
+    groups = len(drawn.members)
     st.caption(
-        f"{len(view.nodes)} nodes, {len(view.edges)} links drawn"
+        f"{len(view.nodes)} nodes, {len(view.edges)} links reached and drawn"
+        + (f" as {len(drawn.nodes)} shapes ({groups} group(s))" if groups else "")
         + (f"; {view.hidden} more reached but not drawn (click “and N more”)" if view.hidden else "")
         + (f"; {hidden_by_risk} hidden by the risk filter" if hidden_by_risk else "")
         + f" · layout {layout_s * 1000:.0f} ms on the server, payload ≈ {size_kb:.0f} KB"
     )
-    if direction == "downstream":
-        st.caption(
-            "Colours: risk is assessed upstream of the centre; in a downstream view nodes stay grey "
-            "(“no finding known” here means “not assessed in this view”)."
-        )
     ui.show_withheld(view.withheld)
     for note in view.notes:
         st.caption(note)
@@ -150,8 +167,12 @@ if clicked:
     if clicked.startswith(net.MORE_PREFIX):
         anchor = clicked[len(net.MORE_PREFIX) :].rsplit(":", 1)[0]
         budgets_now = dict(st.session_state.get("n_budgets", {}))
-        budgets_now[anchor] = min(net.MAX_NODES, budgets_now.get(anchor, 200 if anchor == root else 50) + 200)
+        loaded = budgets_now.get(anchor, net.ROOT_BUDGET if anchor == root else 50)
+        budgets_now[anchor] = min(net.MAX_NODES, loaded + 250)
         st.session_state["n_budgets"] = budgets_now
+    elif clicked.startswith(GROUP_PREFIX):  # a group opens on click; the panel lists its members
+        st.session_state["n_clicked"] = clicked
+        st.session_state["n_open_groups"] = [*open_groups, clicked]
     else:
         st.session_state["n_clicked"] = clicked
         exp = list(st.session_state.get("n_expanded", []))
@@ -163,30 +184,15 @@ if clicked:
 with right:
     sel = st.session_state.get("n_clicked")
     st.subheader("Selected")
-    if sel and sel in view.nodes:
-        ref = view.refs.get(sel)
-        node = view.nodes[sel]
-        st.markdown(
-            f"**{node.label}**  \n{TYPE_NAMES.get(node.type, node.type)} · `{sel}`"
-            + (f" · {ref.country}" if ref and ref.country else "")
+    if sel and sel.startswith(GROUP_PREFIX):
+        folded = group_fanouts(
+            view.root.id, view.nodes, view.edges, [g for g in open_groups if g != sel], over=GROUP_OVER
         )
-        st.markdown(
-            "Risks: "
-            + (
-                ", ".join(RISK_COLOURS[c][1] for c in node.risks if c in RISK_COLOURS)
-                or "no finding known in this view"
-            )
-        )
-        if st.button("Centre the network here", key="n_recentre", width="stretch"):
-            st.session_state["n_recentre_to"] = sel
-            st.rerun()
-        if sel in expanded and st.button("Collapse", key="n_collapse", width="stretch"):
-            st.session_state["n_expanded"] = [e for e in expanded if e != sel]
-            st.session_state["n_clicked"] = None
-            st.rerun()
-        ui.nav_buttons(sel, node.type, key="n_sel", exclude="network")
+        panel.group(view, folded, sel, open_groups)
+    elif sel and sel in view.nodes:
+        panel.entity(svc, vw, view, sel, expanded)
     else:
-        st.caption("Click a node to see it here.")
+        st.caption("Click a node to see its evidence and its path from the centre here.")
     if view.by_tier:
         st.markdown("**Reached per tier**")
         st.dataframe(
@@ -194,12 +200,13 @@ with right:
             hide_index=True,
             width="stretch",
         )
-    if expanded and st.button("Reset expansions", key="n_reset"):
+    if (expanded or open_groups) and st.button("Reset expansions", key="n_reset"):
         st.session_state["n_expanded"] = []
         st.session_state["n_budgets"] = {}
+        st.session_state["n_open_groups"] = []
         st.rerun()
 
-ui.legends(sorted({n.type for n in view.nodes.values()}), None)
+ui.legends(sorted({n.type for n in view.nodes.values()}), None, links=True)
 
 
 def _export():

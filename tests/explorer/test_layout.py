@@ -40,7 +40,7 @@ def neighbourhood(n: int, seed: int = 7) -> tuple[dict[str, ViewNode], list[View
     return nodes, edges
 
 
-@pytest.mark.parametrize("layout", ["rings", "layers"])
+@pytest.mark.parametrize("layout", ["tiers", "layers", "rings"])
 def test_thousand_node_neighbourhood_lays_out_within_a_second_and_150_kb(layout):
     nodes, edges = neighbourhood(1000)
     start = time.perf_counter()
@@ -60,8 +60,8 @@ def test_thousand_node_neighbourhood_lays_out_within_a_second_and_150_kb(layout)
 
 def test_layout_is_deterministic_and_puts_the_focus_in_the_centre():
     nodes, edges = neighbourhood(300)
-    a = payload(["ca-buyer:royal-canadian-mounted-police"], nodes, edges)
-    b = payload(["ca-buyer:royal-canadian-mounted-police"], nodes, edges)
+    a = payload(["ca-buyer:royal-canadian-mounted-police"], nodes, edges, layout="rings")
+    b = payload(["ca-buyer:royal-canadian-mounted-police"], nodes, edges, layout="rings")
     assert encode(a) == encode(b)
     root = a["n"][0]
     assert root[0] == "ca-buyer:royal-canadian-mounted-police" and (root[2], root[3]) == (0, 0)
@@ -78,7 +78,34 @@ def test_more_handles_are_drawn_and_linked_to_their_anchor():
     data = payload(["org:a"], nodes, [])
     handle = next(n for n in data["n"] if n[0].startswith("more:"))
     assert handle[4] == "more" and handle[7] & 2
-    assert [0, 1, 1] in data["e"]
+    assert [e[:3] for e in data["e"]] == [[0, 1, 3]], "a dashed link from the anchor to its handle"
+
+
+def test_tiers_run_left_to_right_and_links_are_styled_by_status_and_confidence():
+    nodes = {
+        "b": ViewNode("b", "PublicBuyer", "Buyer"),
+        "brand": ViewNode("brand", "Brand", "Brand", parent="b", depth=1),
+        "s": ViewNode("s", "Smelter", "Smelter", parent="brand", depth=2, risks=["forced_labour"]),
+        "m": ViewNode("m", "Mine", "Mine", parent="s", depth=3),
+        "cust": ViewNode("cust", "Company", "Customer", parent="b", depth=1, side=-1),
+    }
+    edges = [
+        ViewEdge("b", "brand", "SPENDS_WITH", status=None, confidence=0.9),
+        ViewEdge("brand", "s", "SUPPLIES", status="reported", confidence=0.5),
+        ViewEdge("s", "m", "SUPPLIES", status="confirmed", confidence=1.0),
+        ViewEdge("cust", "b", "SUPPLIES", dashed=True, confidence=0.2),
+    ]
+    data = payload(["b"], nodes, edges, layout="tiers", highlight=["b", "brand", "s"])
+    x = {n[0]: n[2] for n in data["n"]}
+    assert x["cust"] < x["b"] < x["brand"] < x["s"] < x["m"], "downstream left, upstream right, by tier"
+    styles = {(data["n"][e[0]][0], data["n"][e[1]][0]): e for e in data["e"]}
+    assert styles[("brand", "s")][2] == 2 and styles[("s", "m")][2] == 1 and styles[("cust", "b")][2] == 3
+    assert styles[("s", "m")][3] > styles[("brand", "s")][3] > styles[("cust", "b")][3], "width by confidence"
+    assert styles[("b", "brand")][4] == 1 and styles[("brand", "s")][4] == 1 and styles[("s", "m")][4] == 0
+    flags = {n[0]: n[7] for n in data["n"]}
+    assert flags["s"] & 16 and not flags["m"] & 16, "the path to the selected node is flagged"
+    colour = {n[0]: data["colours"][n[5]] for n in data["n"]}
+    assert colour["s"] == RISK_COLOURS["forced_labour"][0] and colour["m"] == RISK_COLOURS[""][0]
 
 
 def test_palette_is_okabe_ito_and_every_type_has_a_shape():
