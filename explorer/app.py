@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import streamlit as st
-from tierwatch.explorer import state, ui
+from tierwatch.explorer import session_cookie, state, ui
 from tierwatch.graph.errors import TierwatchError
 
 _log = logging.getLogger("tierwatch.explorer")
@@ -32,13 +32,15 @@ def _icon():
 
 st.set_page_config(page_title="tierwatch explorer", page_icon=_icon(), layout="wide")
 
+
+def _home() -> None:
+    """The address / opens the Search page at /search, keeping the query (?id=...)."""
+    st.switch_page(PAGES["search"], query_params=dict(st.query_params))
+
+
 PAGES = {
     "search": st.Page(
-        str(HERE / "search.py"),
-        title="Search and entity",
-        icon=":material/search:",
-        url_path="search",
-        default=True,
+        str(HERE / "search.py"), title="Search and entity", icon=":material/search:", url_path="search"
     ),
     "network": st.Page(str(HERE / "network.py"), title="Network", icon=":material/hub:", url_path="network"),
     "map": st.Page(str(HERE / "map.py"), title="Map", icon=":material/map:", url_path="map"),
@@ -55,6 +57,7 @@ PAGES = {
 }
 ui.PAGES.clear()
 ui.PAGES.update(PAGES)
+HOME = st.Page(_home, title="tierwatch", url_path="home", default=True, visibility="hidden")
 
 
 def sidebar() -> None:
@@ -91,12 +94,13 @@ def sidebar() -> None:
                         st.error(problem)
                     else:
                         st.rerun()
+        session_cookie.write_pending()
         store = cfg.neo4j_uri if cfg.store == "neo4j" else str(cfg.store_dir)
         st.caption(f"Store: {cfg.store} ({store})")
 
 
 _t0 = time.perf_counter()
-pg = st.navigation(list(PAGES.values()))
+pg = st.navigation([HOME, *PAGES.values()])
 sidebar()
 try:
     state.service()

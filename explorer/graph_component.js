@@ -6,16 +6,9 @@
 // Link styles (explorer/layout.py LINK_STYLES): 0 declared, 1 confirmed, 2 reported, 3 candidate,
 // 4 text mention / inferred, 5 link to a group.
 export default function (component) {
-  const { setTriggerValue, parentElement } = component;
-  let data = component.data;
-  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) data = JSON.parse(new TextDecoder().decode(data));
-  else if (typeof data === "string") data = JSON.parse(data);
+  const { setTriggerValue } = component;
+  const { data, root } = twMount(component, "tw-graph");
   const NS = "http://www.w3.org/2000/svg";
-  let root = parentElement.querySelector(".tw-graph");
-  if (root) root.remove();
-  root = document.createElement("div");
-  root.className = "tw-graph";
-  parentElement.appendChild(root);
   if (!data || !data.n || data.n.length === 0) {
     root.textContent = "Nothing to draw.";
     return () => root.remove();

@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 import streamlit as st
 
-_JS = (Path(__file__).with_name("graph_component.js")).read_text(encoding="utf-8")
+PRELUDE = Path(__file__).with_name("component_prelude.js").read_text(encoding="utf-8")
+_JS = PRELUDE + Path(__file__).with_name("graph_component.js").read_text(encoding="utf-8")
 _CSS = (
     ".tw-graph { width: 100%; } .tw-node:hover polygon, .tw-node:hover rect, .tw-node:hover circle "
     "{ stroke-width: 3; }"

@@ -5,7 +5,8 @@
 - Answers are cached per (store generation, viewer, arguments): a new ingest changes the
   generation, so nothing stale is shown.
 - The viewer is ``public`` until the analyst enters an API key from the same keys file the API
-  uses (``api.auth.KeyStore``); the same ``viewer_for`` maps the role to what it may see.
+  uses (``api.auth.KeyStore``); the same ``viewer_for`` maps the role to what it may see. The role
+  survives reloads within the browser session through an opaque token (explorer.session_cookie).
 - The selected entity lives in the URL (``?id=...``) so pages link to each other and views can be
   bookmarked.
 """
@@ -69,7 +70,11 @@ def generation() -> str:
 
 # -- the viewer ----------------------------------------------------------------------------------
 def role() -> str:
-    return st.session_state.get(SESSION_ROLE, "public")
+    if SESSION_ROLE not in st.session_state:  # a new session (reload, deep link): the cookie's role
+        from tierwatch.explorer import session_cookie
+
+        st.session_state[SESSION_ROLE] = session_cookie.restore() or "public"
+    return st.session_state[SESSION_ROLE]
 
 
 def viewer() -> Viewer:
@@ -93,11 +98,17 @@ def unlock(key: str) -> str | None:
     except TierwatchError as exc:
         return str(exc)
     st.session_state[SESSION_ROLE] = found.value  # answers are cached per viewer: nothing to clear
+    from tierwatch.explorer import session_cookie
+
+    session_cookie.issue(found.value)  # kept across reloads in this browser session, key not stored
     return None
 
 
 def lock() -> None:
+    from tierwatch.explorer import session_cookie
+
     st.session_state[SESSION_ROLE] = "public"
+    session_cookie.forget()
 
 
 # -- cached answers ------------------------------------------------------------------------------

@@ -14,10 +14,12 @@ from tierwatch.explorer.style import (
     risk_legend_html,
     type_legend_html,
 )
+from tierwatch.graph.errors import TierwatchError
 from tierwatch.graph.query.models import EntityRef, SearchResult, Withheld
 from tierwatch.graph.query.service import Page
 
 PAGES: dict[str, Any] = {}  # page key -> st.Page, filled by app.py (for st.switch_page)
+EXPOSURE_TYPES = ("PublicBuyer", "Contract", "Brand", "Company")  # the Buyer exposure page opens these
 
 
 def label(ref: EntityRef | None, with_type: bool = True) -> str:
@@ -54,15 +56,19 @@ def entity_picker(
     default_id: str | None = None,
     help_text: str | None = None,
 ) -> str | None:
-    """A search box and a choice of its hits; returns the chosen entity id (or ``default_id``)."""
+    """A search box and a choice of its hits; returns the chosen entity id (or ``default_id``). While
+    ``default_id`` is in use and nothing is typed, the box shows its name (and a line under it)."""
+    in_use = _name_of(default_id) if default_id else None
     text = st.text_input(
         label_text,
         key=f"{key}_q",
-        placeholder="a name, alias, identifier or id",
+        placeholder=f"{in_use} — type to choose another" if in_use else "a name, alias, identifier or id",
         help=help_text
         or "Case- and accent-insensitive; identifiers like GB-COH:01234567 or ids like org:apple work too.",
     )
     if not text.strip():
+        if in_use:
+            st.caption(f"In use: **{in_use}** · `{default_id}`")
         return default_id
     result = search(text.strip(), types=types)
     if result is None:
@@ -84,6 +90,16 @@ def entity_picker(
         key=f"{key}_pick",
     )
     return chosen
+
+
+def _name_of(entity_id: str) -> str | None:
+    svc = state.service()
+    vw = state.viewer()
+    try:
+        found = state.cached("entity", lambda: svc.entity(entity_id, vw), id=entity_id)
+    except TierwatchError:  # not visible or gone: the page says so where it uses it
+        return None
+    return label(found.entity)
 
 
 def withheld_note(withheld: Withheld | int | None) -> str:
@@ -126,7 +142,7 @@ def goto(page: str, entity_id: str | None = None) -> None:
 def nav_buttons(entity_id: str, entity_type: str, key: str, exclude: str = "") -> None:
     """Buttons that open the entity on the other pages."""
     targets = [("search", "Details"), ("network", "Network"), ("map", "Map"), ("paths", "Paths")]
-    if entity_type in ("PublicBuyer", "Contract"):
+    if entity_type in EXPOSURE_TYPES:
         targets.insert(2, ("exposure", "Exposure"))
     targets = [t for t in targets if t[0] != exclude]
     cols = st.columns(len(targets))
@@ -142,6 +158,17 @@ def picked_row(frame: Any, key: str) -> Any:
     )
     rows = event.selection.rows if event and event.selection else []
     return frame.iloc[rows[0]] if rows else None
+
+
+def shown(items: list[Any], key: str, first: int = 5, what: str = "items") -> list[Any]:
+    """The first ``first`` items, or all once the reader asks ("show all N ..."): long pages collapsed."""
+    if len(items) <= first or st.session_state.get(key):
+        return items
+    st.session_state.setdefault(key, False)
+    if st.button(f"Show all {len(items)} {what} ({len(items) - first} more)", key=f"{key}_btn"):
+        st.session_state[key] = True
+        st.rerun()
+    return items[:first]
 
 
 def downloads(key: str, build: Callable[[], Any], stem: str, note: str = "") -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
-from tierwatch.explorer import state, ui
+from tierwatch.explorer import flow, state, ui
 from tierwatch.explorer.style import RISK_COLOURS, TYPE_NAMES
 from tierwatch.graph.query.models import EntityRef, ExposureResult, Path
 from tierwatch.graph.query.service import MAX_TIERS, Page, TraversalFilter
@@ -27,15 +27,15 @@ def _kind(entity_id: str) -> str | None:
 
 
 default = state.selected()
-if default and _kind(default) not in ("PublicBuyer", "Contract"):
+if default and _kind(default) not in ui.EXPOSURE_TYPES:
     default = None
 buyer = ui.entity_picker(
-    "x_buyer", "Public buyer or contract", types=("PublicBuyer", "Contract"), default_id=default
+    "x_buyer", "Public buyer, contract, brand or company", types=ui.EXPOSURE_TYPES, default_id=default
 )
 if not buyer:
     ui.empty(
-        "Choose a public buyer (a university, council, hospital, department) or one of its contracts. "
-        "Try “Royal Canadian Mounted Police”, “Scottish Government” or “University”."
+        "Choose a public buyer (a university, council, hospital, department), one of its contracts, or a "
+        "brand or company. Try “Royal Canadian Mounted Police”, “Scottish Government” or “Apple”."
     )
     st.stop()
 if buyer != default:
@@ -247,6 +247,11 @@ else:
     )
     st.dataframe(table.drop(columns=["key"]), hide_index=True, width="stretch")
 
+    st.markdown("### Flow: from the buyer to the risk")
+    flow_result = exposure(focus_id, hits=flow.FLOW_HITS)
+    if flow_result is not None:
+        flow.show(svc, vw, flow_result)
+
     st.markdown("### Evidence")
     names = path_names(result)
 
@@ -259,7 +264,7 @@ else:
             f"{text}: {cat.findings} finding(s) on {cat.entities} entit(ies), score {cat.score:.2f}"
         ):
             st.caption(cat.formula)
-            for hit in cat.hits:
+            for hit in ui.shown(cat.hits, f"x_all_{cat.category}", what="hits of this category"):
                 f = hit.finding
                 with st.container(border=True):
                     st.markdown(
@@ -290,7 +295,7 @@ st.markdown("### Coverage: what the graph maps, and what is unknown")
 cov = result.coverage
 if not cov.chains and not cov.notes:
     ui.empty("No expected chain applies (no brand or supplier reached).")
-for note in cov.notes:
+for note in dict.fromkeys(cov.notes):  # each note once
     st.info(note)
 STATUS = {
     "mapped": "mapped",
@@ -299,7 +304,8 @@ STATUS = {
     "withheld": "withheld for this viewer (licence-restricted)",
     "unknown": "UNKNOWN",
 }
-for chain in cov.chains:
+notes_seen: set[str] = set(cov.notes)
+for chain in ui.shown(cov.chains, "x_all_chains", what="chains"):
     with st.container(border=True):
         st.markdown(
             f"**{ui.label(chain.anchor)}** · {chain.chain} chain ({chain.chain_source.replace('_', ' ')})"
@@ -321,9 +327,10 @@ for chain in cov.chains:
             hide_index=True,
             width="stretch",
         )
-        st.caption(
-            chain.note + (f" Unknown tiers: {', '.join(chain.unknown_steps)}." if chain.unknown_steps else "")
-        )
+        note = chain.note if chain.note not in notes_seen else "(same note as above)"
+        notes_seen.add(chain.note)
+        unknown = f" Unknown tiers: {', '.join(chain.unknown_steps)}." if chain.unknown_steps else ""
+        st.caption(note + unknown)
 if cov.more:
     st.caption(f"and {cov.more} more chain(s)")
 

@@ -212,3 +212,22 @@ def test_every_page_on_the_neo4j_store(demo_env_neo4j):
     assert "Choose two entities" in texts(at)
     at = app(page="sources")
     assert len(at.dataframe[0].value) >= 5
+
+
+def test_exposure_of_a_brand_draws_its_flow_and_collapses_long_lists(demo_env):
+    at = app(APPLE, "exposure", role="analyst")
+    body = texts(at)
+    assert "Exposure of Apple" in body and "Flow: from the buyer to the risk" in body
+    assert "finding hits" in body, "the flow says what its bands count"
+    shows = [b.label for b in at.button if b.label.startswith("Show all ")]
+    assert shows, "long lists are collapsed behind “show all”"
+    at.button(key=next(b.key for b in at.button if b.label.startswith("Show all "))).click().run()
+    assert not at.exception
+
+
+def test_the_address_slash_opens_search_and_pickers_show_the_entity_in_use(demo_env):
+    at = app(RCMP)
+    assert "Search and entity detail" in [t.value for t in at.title]
+    at.switch_page("views/network.py").run()
+    assert "In use: **Royal Canadian Mounted Police" in texts(at)
+    assert "Royal Canadian Mounted Police" in at.text_input(key="n_root_q").placeholder
