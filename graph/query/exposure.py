@@ -62,7 +62,7 @@ def _category_note(score: float, findings: int, entities: int) -> str | None:
         f"{findings} findings on {entities} entities" if findings else f"findings on {entities} more entities"
     )
     return (
-        f"{score:.2f} from the evidence this viewer may see; {what} withheld (licence-restricted). "
+        f"{score:.2f} from the evidence this viewer may see; {what} withheld (licence-restricted): "
         f"{ACCESS_HINT}"
     )
 

@@ -13,10 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 #: what an answer says where licence-restricted material was withheld from this viewer (API, CLI, explorer)
-ACCESS_HINT = (
-    "licence-restricted sources are shown only to analysts: ask the operator of this service for an "
-    "analyst key (or to open licence-restricted facts to everyone where the licence allows)"
-)
+ACCESS_HINT = "ask the operator of this service for an analyst key to see licence-restricted sources"
 
 
 class _Model(BaseModel):

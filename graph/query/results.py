@@ -90,7 +90,7 @@ def with_note(withheld: Withheld, unit: str = "entities") -> Withheld:
         parts.append(f"{withheld.findings} licence-restricted finding(s)")
     if withheld.nodes or withheld.links:
         parts.append(f"{withheld.nodes} entities and {withheld.links} links")
-    withheld.note = f"withheld for this viewer: {'; '.join(parts)}. {ACCESS_HINT}" if parts else None
+    withheld.note = f"withheld for this viewer: {'; '.join(parts)}: {ACCESS_HINT}" if parts else None
     return withheld
 
 

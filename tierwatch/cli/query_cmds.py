@@ -109,7 +109,7 @@ def _ref(e: Any) -> str:
 
 
 def _withheld(w: Any) -> None:
-    if w.total or w.paths:
+    if w.total:
         out.print(
             f"[yellow]withheld[/]: {w.total} licence-restricted elements "
             f"({w.nodes} entities, {w.links} links, {w.findings} findings) not shown to this role",
