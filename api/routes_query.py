@@ -15,6 +15,7 @@ from tierwatch.api.deps import RunnerDep, ServiceDep, ViewerDep
 from tierwatch.api.errors import ERROR_RESPONSES, OrjsonResponse
 from tierwatch.graph.errors import QueryError
 from tierwatch.graph.query import models as m
+from tierwatch.graph.query.arcs import UPSTREAM_MEANS
 from tierwatch.graph.query.service import MAX_PAGE, MAX_TIERS, Page, TraversalFilter
 from tierwatch.graph.schema import NODE_TYPES, RiskCategory
 from tierwatch.graph.settings import Settings
@@ -115,6 +116,7 @@ def make_router(settings: Settings) -> APIRouter:
         response_model=m.TraversalResult,
         tags=["query"],
         summary="Who supplies it, tier by tier",
+        description=UPSTREAM_MEANS,
     )
     async def upstream(
         entity_id: EntityId,
@@ -134,6 +136,7 @@ def make_router(settings: Settings) -> APIRouter:
         response_model=m.TraversalResult,
         tags=["query"],
         summary="Who it supplies, tier by tier",
+        description=UPSTREAM_MEANS,
     )
     async def downstream(
         entity_id: EntityId,
