@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from tierwatch.api.deps import RunnerDep, ServiceDep, ViewerDep
 from tierwatch.api.errors import ERROR_RESPONSES, OrjsonResponse
 from tierwatch.graph.query import models as m
+from tierwatch.graph.query.arcs import UPSTREAM_MEANS
 from tierwatch.graph.query.service import (
     ENTITY_TYPES,
     MAX_PAGE,
@@ -107,6 +108,7 @@ def make_router(settings: Settings) -> APIRouter:
         response_model=m.TraversalResult,
         tags=["query"],
         summary="Who supplies it, tier by tier",
+        description=UPSTREAM_MEANS,
     )
     async def upstream(
         entity_id: EntityId,
@@ -126,6 +128,7 @@ def make_router(settings: Settings) -> APIRouter:
         response_model=m.TraversalResult,
         tags=["query"],
         summary="Who it supplies, tier by tier",
+        description=UPSTREAM_MEANS,
     )
     async def downstream(
         entity_id: EntityId,

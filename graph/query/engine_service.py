@@ -112,13 +112,25 @@ class StoreQueryService:
             raise not_found(entity_id)
         ix = self.source.index_for(entity_id, direction, tiers, filters.include_candidates)
         root = self._root(ix, entity_id, viewer)
-        mask = chain_mask(ix, filters, viewer)
+        # place arcs lead out of places and commodities only: downstream from one (docs/QUERY.md)
+        mask = chain_mask(ix, filters, viewer, places=direction == "downstream")
         return search(ix, root, direction, tiers, mask), mask
+
+    def _for_root(self, entity_id: str, filters: TraversalFilter) -> TraversalFilter:
+        """Downstream of a commodity follows the links of that commodity (and related ones) unless
+        the filters name commodities."""
+        node = self.source.node(entity_id)
+        if node is not None and node.get("type") == "Commodity" and not filters.commodities:
+            return filters.model_copy(update={"commodities": (entity_id,)})
+        return filters
 
     def _withheld(self, reach: Reach, mask: np.ndarray, filters: TraversalFilter, viewer: Viewer) -> Withheld:
         if viewer.sees_restricted_licence:
             return Withheld()
-        links, nodes = withheld_links(reach, mask, chain_mask(reach.ix, filters, viewer, licence=True))
+        places = reach.direction == "downstream"
+        links, nodes = withheld_links(
+            reach, mask, chain_mask(reach.ix, filters, viewer, licence=True, places=places)
+        )
         return Withheld(links=links, nodes=nodes)
 
     @staticmethod
@@ -127,7 +139,8 @@ class StoreQueryService:
         sees licence-restricted facts anyway."""
         if viewer.sees_restricted_licence:
             return None
-        mask = chain_mask(reach.ix, filters, viewer, licence=True)
+        places = reach.direction == "downstream"
+        mask = chain_mask(reach.ix, filters, viewer, licence=True, places=places)
         return search(reach.ix, reach.root, reach.direction, reach.tiers, mask)
 
     @staticmethod
@@ -229,6 +242,8 @@ class StoreQueryService:
     def _traverse(
         self, entity_id: str, viewer: Viewer, direction: str, tiers: int, filters: TraversalFilter, page: Page
     ) -> TraversalResult:
+        if direction == "downstream":
+            filters = self._for_root(entity_id, filters)
         reach, mask = self._reach(entity_id, viewer, direction, tiers, filters)
         ix = reach.ix
         ents = self._reported(ix, reach.order[1:], filters)
@@ -364,16 +379,17 @@ class StoreQueryService:
                 raise not_found(nid)
         withheld = Withheld()
         for direction in ("upstream", "downstream"):
-            ix = self.source.index_for(src, direction, max_hops, filters.include_candidates)
+            ix = self.source.index_for(src, direction, max_hops, filters.include_candidates, target=dst)
             s = self._root(ix, src, viewer)
             d = ix.pos.get(dst)
             if d is None:
                 continue
-            found = k_paths(ix, s, d, direction, k, max_hops, chain_mask(ix, filters, viewer))
+            # a path may start or end at a place or commodity (place arcs: docs/QUERY.md)
+            found = k_paths(ix, s, d, direction, k, max_hops, chain_mask(ix, filters, viewer, places=True))
             if not viewer.sees_restricted_licence and not withheld.paths:
                 # the same search with the licence mask lifted (the access mask never): its k best paths
                 # that this viewer does not get run through licence-restricted links or entities
-                lifted = chain_mask(ix, filters, viewer, licence=True)
+                lifted = chain_mask(ix, filters, viewer, licence=True, places=True)
                 opened = k_paths(ix, s, d, direction, k, max_hops, lifted)
                 mine = {tuple(a) for _, a, _ in found}
                 withheld.paths = sum(1 for _, a, _ in opened if tuple(a) not in mine)

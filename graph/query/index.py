@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tierwatch.graph.query.arcs import arcs_of, cost_of, edge_window, retired_end
+from tierwatch.graph.query.arcs import (
+    DEALS_IN,
+    PLACE,
+    arcs_of,
+    cost_of,
+    derived_link,
+    edge_window,
+    place_arc,
+    retired_end,
+)
 
 NONE_DAY = -1
 #: severities that record an observed absence (IPIS "none observed": a 0 in the visit's cell): kept as
@@ -22,6 +31,9 @@ NONE_DAY = -1
 NEGATIVE_SEVERITIES = frozenset({"none observed"})
 WINDOW_KEYS = ("type", "fiscal_year", "period_start", "period_end")  # what arcs.edge_window reads
 NO_END = 99_999_999
+#: node types that are never located in a place or deal in a commodity (their country/commodity
+#: properties say what they are about)
+UNPLACED_TYPES = ("Country", "RiskFinding", "Indicator", "Source")
 
 
 def _csr(rows: np.ndarray, n: int) -> np.ndarray:
@@ -79,6 +91,8 @@ class GraphIndex:
     fnd_negative: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # per node
     hidden_datasets: frozenset[str] = field(default_factory=frozenset)
     hidden_ids: frozenset[str] = field(default_factory=frozenset)
+    arc_kind: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))  # arcs.SUPPLY..PLACE
+    arc_place: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # kind == PLACE
     cache: dict[str, Any] = field(default_factory=dict)  # derived arrays (step classes, propagation)
 
     @property
@@ -202,10 +216,25 @@ def compile_index(
     node_comm = np.array(comm_vals, dtype=np.int32)
     node_comm_ptr = _csr(np.array(comm_rows, dtype=np.int64), n)
 
-    edge_list = sorted(edges, key=lambda e: e["id"])
+    edge_list = sorted(with_derived_links(node_list, pos, edges), key=lambda e: e["id"])
     edge_pos = {e["id"]: i for i, e in enumerate(edge_list)}
-    cols: tuple[list[Any], ...] = tuple([] for _ in range(13))
-    (c_frm, c_to, c_edge, c_cost, c_conf, c_cand, c_rev, c_lic, c_comm, c_start, c_end, c_rend, c_hid) = cols
+    cols: tuple[list[Any], ...] = tuple([] for _ in range(14))
+    (
+        c_frm,
+        c_to,
+        c_edge,
+        c_cost,
+        c_conf,
+        c_cand,
+        c_rev,
+        c_lic,
+        c_comm,
+        c_start,
+        c_end,
+        c_rend,
+        c_hid,
+        c_kind,
+    ) = cols
     window = _memo(lambda key: edge_window(dict(zip(WINDOW_KEYS, key, strict=True))))
     loc_pairs: set[tuple[int, int]] = set()
     fnd_pairs: list[tuple[int, int]] = []
@@ -216,11 +245,10 @@ def compile_index(
             continue
         if rel == "LOCATED_IN":
             loc_pairs.add((s, t))
-            continue
         if rel == "CONCERNS":
             fnd_pairs.append((t, s))
             continue
-        arcs = list(arcs_of(e))
+        arcs = [place_arc(e)] if rel in ("LOCATED_IN", DEALS_IN) else list(arcs_of(e))
         if not arcs:
             continue
         start, end = window((rel, e.get("fiscal_year"), e.get("period_start"), e.get("period_end")))
@@ -242,6 +270,7 @@ def compile_index(
             c_end.append(NO_END if end is None else end)
             c_rend.append(NONE_DAY if rend is None else rend)
             c_hid.append(hid)
+            c_kind.append(a.kind)
     # arcs sorted by (frm, to, edge, reverse): unique per arc
     order = np.lexsort(
         (np.array(c_rev, dtype=bool), np.array(c_edge, dtype=np.int64), np.array(c_to, dtype=np.int64), c_frm)
@@ -259,6 +288,7 @@ def compile_index(
     arc_end = np.array(c_end, dtype=np.int64)[order]
     arc_rend = np.array(c_rend, dtype=np.int64)[order]
     arc_hidden = np.array(c_hid, dtype=bool)[order]
+    arc_kind = np.array(c_kind, dtype=np.int8)[order]
     up_ptr = _csr(arc_frm, n)
     down_order = np.lexsort((arc_edge, arc_frm, arc_to)) if len(arc_to) else np.zeros(0, dtype=np.int64)
     down_ptr = _csr(arc_to[down_order], n)
@@ -327,7 +357,36 @@ def compile_index(
         fnd_negative=fnd_negative,
         hidden_datasets=hidden_datasets,
         hidden_ids=hidden_ids,
+        arc_kind=arc_kind,
+        arc_place=arc_kind == PLACE,
     )
+
+
+def with_derived_links(
+    node_list: list[dict[str, Any]], pos: dict[str, int], edges: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The stored edges and the place links nodes state by their own properties (arcs.derived_link):
+    LOCATED_IN to the country/region a node names (unless a stored LOCATED_IN says it), DEALS_IN to
+    each commodity its ``commodities``/``metal`` names, and a commodity form's DEALS_IN to its parents."""
+    out = list(edges)
+    stored = {(e["src"], e["dst"]) for e in out if e["type"] == "LOCATED_IN"}
+    for d in node_list:
+        kind, nid = d["type"], d["id"]
+        if kind in UNPLACED_TYPES:
+            continue
+        for key, prefix in (("country", "country:"), ("region", "region:")):
+            place = prefix + value if isinstance(value := d.get(key), str) and value else None
+            if place in pos and place != nid and (nid, place) not in stored:
+                out.append(derived_link(d, "LOCATED_IN", place))
+        named = list(d.get("commodities") or ())
+        if d.get("metal"):
+            named.append(d["metal"])
+        if kind == "Commodity":
+            named.extend(d.get("parents") or ())
+        for c in sorted({commodity_id(v) for v in named if isinstance(v, str) and v}):
+            if c in pos and c != nid:
+                out.append(derived_link(d, DEALS_IN, c))
+    return out
 
 
 def _memo(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -67,14 +67,19 @@ def path_time(links: list[Link]) -> tuple[bool | None, int, str | None]:
 
 
 def chain_mask(
-    ix: GraphIndex, filters: TraversalFilter, viewer: Viewer, *, licence: bool | None = None
+    ix: GraphIndex,
+    filters: TraversalFilter,
+    viewer: Viewer,
+    *,
+    licence: bool | None = None,
+    places: bool = False,
 ) -> np.ndarray:
     """``traverse.arc_mask`` plus ``require_overlap``: with ``as_of``, dated link types need a known
     period (``arc_mask`` has already checked that a known period covers ``as_of``)."""
-    mask = arc_mask(ix, filters, viewer, licence=licence)
+    mask = arc_mask(ix, filters, viewer, licence=licence, places=places)
     if not (filters.require_overlap and filters.as_of):
         return mask
-    key = f"chain_mask:{filters.model_dump_json()}:{viewer.key}:{licence}"
+    key = f"chain_mask:{filters.model_dump_json()}:{viewer.key}:{licence}:{places}"
     if key not in ix.cache:
         dated_edge = np.array([e["type"] in DATED_TYPES for e in ix.edges], dtype=bool)
         dated = dated_edge[ix.arc_edge] if len(ix.arc_edge) else np.zeros(0, dtype=bool)

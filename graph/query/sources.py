@@ -16,10 +16,18 @@ from typing import Any
 
 from tierwatch.graph.cypher_queries import cypher
 from tierwatch.graph.query.arcs import arcs_of
-from tierwatch.graph.query.index import GraphIndex, compile_index, hidden_datasets_of, hidden_ids_of
+from tierwatch.graph.query.index import (
+    UNPLACED_TYPES,
+    GraphIndex,
+    compile_index,
+    hidden_datasets_of,
+    hidden_ids_of,
+)
 
 Stored = dict[str, Any]
 SEARCH_SKIP_TYPES = ("Indicator", "Source", "RiskFinding")
+#: node types whose members (what is located in them or deals in them) a downstream step gathers
+PLACE_NODE_TYPES = ("Country", "Region", "Commodity")
 
 #: What the Neo4j source fetches of the nodes and chain edges it gathers for a traversal (the root,
 #: commodities and findings come whole). Every property the query layer reads from a reached node
@@ -109,7 +117,9 @@ class EmbeddedSource:
     def _size(self) -> tuple[int, int]:  # O(1): the store's edge index, not an edge walk
         return (self.store.graph.number_of_nodes(), len(self.store._edge_index))
 
-    def index_for(self, root: str, direction: str, tiers: int, candidates: bool) -> GraphIndex:
+    def index_for(
+        self, root: str, direction: str, tiers: int, candidates: bool, target: str | None = None
+    ) -> GraphIndex:
         return self.full_index()
 
     def node(self, node_id: str) -> Stored | None:
@@ -260,9 +270,15 @@ class Neo4jSource:
                 nodes.append(d)
         return edges, nodes
 
-    def index_for(self, root: str, direction: str, tiers: int, candidates: bool) -> GraphIndex:
+    def index_for(
+        self, root: str, direction: str, tiers: int, candidates: bool, target: str | None = None
+    ) -> GraphIndex:
         """Gather the subgraph within ``tiers`` chain links of ``root`` tier by tier (one query per
-        tier, only the facts the search reads: ``NODE_FACTS``, ``EDGE_FACTS``), then compile it."""
+        tier, only the facts the search reads: ``NODE_FACTS``, ``EDGE_FACTS``), then compile it.
+        Every arc is gathered whatever the group rule says (a superset of what the search follows);
+        downstream, places and commodities in the frontier bring their members
+        (place_members_step.cypher); ``target`` (a path's end): when it is a country or region, the
+        gathered nodes' LOCATED_IN links come with their facts (located_in.cypher)."""
         start = self.node(root)
         nodes: dict[str, Stored] = {d["id"]: d for d in self._commodities()}
         edges: dict[str, Stored] = {}
@@ -279,6 +295,19 @@ class Neo4jSource:
             fset = set(frontier)
             nxt: set[str] = set()
             tier_edges, tier_nodes = self._facts(query, ids=frontier, candidates=candidates)
+            places = [f for f in frontier if nodes[f].get("type") in PLACE_NODE_TYPES]
+            if places and not upstream:
+                member_edges, members = self._facts(
+                    "place_members_step",
+                    ids=places,
+                    countries=[p.removeprefix("country:") for p in places if p.startswith("country:")],
+                    regions=[p.removeprefix("region:") for p in places if p.startswith("region:")],
+                    commodities=[p for p in places if nodes[p].get("type") == "Commodity"],
+                    unplaced=list(UNPLACED_TYPES),
+                )
+                tier_edges += member_edges
+                tier_nodes += members
+                nxt.update(m["id"] for m in members if m["id"] not in seen)
             for m in tier_nodes:
                 nodes.setdefault(m["id"], m)
             for e in tier_edges:
@@ -292,6 +321,17 @@ class Neo4jSource:
                         nxt.add(far)
             seen |= nxt
             frontier = sorted(nxt)
+        if upstream and target and target.startswith(("country:", "region:")):
+            ids = sorted(seen)
+            for _ in range(2):  # an entity's places, then a region's country
+                found_edges, found_nodes = self._facts("located_in", ids=ids)
+                for e in found_edges:
+                    edges[e["id"]] = e
+                for m in found_nodes:
+                    nodes.setdefault(m["id"], m)
+                ids = sorted({m["id"] for m in found_nodes if m.get("type") == "Region"})
+                if not ids:
+                    break
         self._add_context(nodes, edges, sorted(seen))
         return compile_index(nodes.values(), edges.values(), *self.hidden())
 
@@ -301,8 +341,8 @@ class Neo4jSource:
 
         def located(of: list[str]) -> None:
             found_edges, found_nodes = self._facts("location_context", PLACE_EDGE_FACTS, ids=of)
-            for e in found_edges:
-                edges[e["id"]] = e
+            for e in found_edges:  # a link gathered with its facts keeps them
+                edges.setdefault(e["id"], e)
             for m in found_nodes:
                 nodes.setdefault(m["id"], m)
                 places.add(m["id"])

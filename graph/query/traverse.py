@@ -1,7 +1,10 @@
 """Tiered best-path search over the compiled index (the loops run in graph/query/kernels.py).
 
 Hop-bounded Bellman-Ford by tiers: round k relaxes the arcs of the nodes whose best path changed
-in round k-1, so after round k every node holds its best path of at most k links. Order of
+in round k-1, so after round k every node holds its best path of at most k links. The group rule
+(arcs.GROUP_RULE: a run of ownership/operation links never turns from down the group to up or back)
+makes it a search over (node, state) pairs, the state being how the path arrived; a node's answer
+is its best pair. Order of
 paths (one order everywhere): cost (integer micro-nats), then the path's ids in shortlex order
 (fewer links first, then the ids compared from the root). Within a round every candidate path has
 k links, so comparing paths = comparing the rank of the predecessor's path, then the node id;
@@ -16,29 +19,41 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from tierwatch.graph.query import kernels
-from tierwatch.graph.query.arcs import INF_COST
+from tierwatch.graph.query.arcs import GROUP_RULE, INF_COST
 from tierwatch.graph.query.index import GraphIndex, commodity_id, gather
 from tierwatch.graph.query.service import TraversalFilter, Viewer
 
+#: the group rule as the kernel reads it ([state, arc kind] -> next state, -1 not allowed)
+RULE = np.array(GROUP_RULE, dtype=np.int8)
+#: no rule: one state, every kind allowed (hop distances that bound the rule's from below)
+NO_RULE = np.zeros((1, len(GROUP_RULE[0])), dtype=np.int8)
+
 
 def arc_mask(
-    ix: GraphIndex, filters: TraversalFilter, viewer: Viewer, *, licence: bool | None = None
+    ix: GraphIndex,
+    filters: TraversalFilter,
+    viewer: Viewer,
+    *,
+    licence: bool | None = None,
+    places: bool = False,
 ) -> np.ndarray:
-    """Which arcs may be followed for this viewer and these filters (cached per index)."""
-    key = f"mask:{filters.model_dump_json()}:{viewer.key}:{licence}"
+    """Which arcs may be followed for this viewer and these filters (cached per index). ``places``:
+    also the place arcs (an entity -> its country, region or commodity), which only downstream travel
+    from a place or commodity and paths to or from one follow (docs/QUERY.md)."""
+    key = f"mask:{filters.model_dump_json()}:{viewer.key}:{licence}:{places}"
     if key not in ix.cache:
-        ix.cache[key] = _arc_mask(ix, filters, viewer, licence=licence)
+        ix.cache[key] = _arc_mask(ix, filters, viewer, licence=licence, places=places)
     return ix.cache[key]
 
 
 def _arc_mask(
-    ix: GraphIndex, filters: TraversalFilter, viewer: Viewer, *, licence: bool | None = None
+    ix: GraphIndex, filters: TraversalFilter, viewer: Viewer, *, licence: bool | None = None, places: bool
 ) -> np.ndarray:
     """``licence`` overrides the viewer's licence switch (used to count what was withheld)."""
     from tierwatch.graph.query.arcs import day
 
     sees_licence = viewer.sees_restricted_licence if licence is None else licence
-    m = np.ones(len(ix.arc_frm), dtype=bool)
+    m = np.ones(len(ix.arc_frm), dtype=bool) if places else ~ix.arc_place
     if not filters.include_candidates:
         m &= ~ix.arc_candidate
     if filters.min_confidence > 0:
@@ -65,8 +80,9 @@ def _arc_mask(
 @dataclass
 class Reach:
     """The result of a tiered search: per node best cost, hops of the best path, first tier, rank in
-    its round and the last arc of the best path (rank and last arc: reached nodes only); the rounds
-    (the nodes each round improved, in rank order, with predecessor, its rank and the arc)."""
+    its round, the last arc of the best path and the state it ends in (rank, last arc, state: reached
+    nodes only); the rounds (the (node, state) pairs each round improved, in rank order, with the
+    predecessor pair, its rank and the arc; pair = node * n_states + state)."""
 
     ix: GraphIndex
     root: int
@@ -77,12 +93,15 @@ class Reach:
     tier: np.ndarray
     rank: np.ndarray
     last_arc: np.ndarray
+    state: np.ndarray
     reached: np.ndarray  # reached nodes (the root first), in the order first reached
+    pairs: np.ndarray  # reached (node, state) pairs
     r_ptr: np.ndarray
     r_v: np.ndarray
     r_u: np.ndarray
     r_ru: np.ndarray
     r_a: np.ndarray
+    n_states: int = 1
     _order: np.ndarray | None = field(default=None, repr=False)
     _bits: int | None = field(default=None, repr=False)
 
@@ -119,7 +138,7 @@ class Reach:
         i = int(self.r_ptr[k - 1] + self.rank[v]) if k > 0 else -1
         while k > 0:
             arcs.append(int(self.r_a[i]))
-            nodes.append(int(self.r_u[i]))
+            nodes.append(int(self.r_u[i]) // self.n_states)
             k -= 1
             if k > 0:
                 i = int(self.r_ptr[k - 1] + self.r_ru[i])
@@ -130,6 +149,9 @@ def _all_nodes(ix: GraphIndex) -> np.ndarray:
     if "all_nodes" not in ix.cache:
         ix.cache["all_nodes"] = np.ones(ix.n, dtype=bool)
     return ix.cache["all_nodes"]
+
+
+Workspace = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # pcost, pint, node, buf (kernels)
 
 
 class Workspaces:
@@ -144,17 +166,21 @@ class Workspaces:
         self.free: list[tuple[np.ndarray, np.ndarray]] = []
         self.lock = threading.Lock()
 
-    def take(self) -> tuple[np.ndarray, np.ndarray]:
+    def take(self) -> Workspace:
         with self.lock:
             if self.free:
                 return self.free.pop()
-        node = np.empty((5, self.n), dtype=np.int64)
+        s = len(RULE)
+        node = np.empty((6, self.n), dtype=np.int64)
         node[0] = kernels.INF
         node[1:3] = -1
-        return node, np.empty((10, max(self.n, 1)), dtype=np.int64)
+        pcost = np.full(s * self.n, kernels.INF, dtype=np.int64)
+        pint = np.empty((2, s * self.n), dtype=np.int32)
+        pint[0] = -1
+        return pcost, pint, node, np.empty((11, max(self.n, 1)), dtype=np.int64)
 
-    def give(self, ws: tuple[np.ndarray, np.ndarray], reached: np.ndarray) -> None:
-        kernels.reset(ws[0], reached)
+    def give(self, ws: Workspace, reached: np.ndarray, pairs: np.ndarray) -> None:
+        kernels.reset(ws[0], ws[1], ws[2], reached, pairs)
         with self.lock:
             if len(self.free) < self.KEEP:
                 self.free.append(ws)
@@ -168,9 +194,17 @@ def _workspaces(ix: GraphIndex) -> Workspaces:
 
 
 def search(
-    ix: GraphIndex, root: int, direction: str, tiers: int, mask: np.ndarray, node_ok: np.ndarray | None = None
+    ix: GraphIndex,
+    root: int,
+    direction: str,
+    tiers: int,
+    mask: np.ndarray,
+    node_ok: np.ndarray | None = None,
+    *,
+    rule: np.ndarray = RULE,
 ) -> Reach:
-    """Best paths from ``root`` up to ``tiers`` links in ``direction`` ("upstream"/"downstream")."""
+    """Best paths from ``root`` up to ``tiers`` links in ``direction`` ("upstream"/"downstream") that
+    keep the group ``rule`` (the same rule both ways: a path is valid exactly when its reverse is)."""
     up = direction == "upstream"
     pool = _workspaces(ix)
     ws = pool.take()
@@ -183,13 +217,14 @@ def search(
         mask,
         _all_nodes(ix) if node_ok is None else node_ok,
         node_ok is not None,
+        ix.arc_kind,
+        rule,
         root,
         tiers,
-        ws[0],
-        ws[1],
+        *ws,
     )
-    reach = Reach(ix, root, direction, tiers, *out)
-    weakref.finalize(reach, pool.give, ws, out[5])
+    reach = Reach(ix, root, direction, tiers, *out, n_states=len(rule))
+    weakref.finalize(reach, pool.give, ws, out[6], out[7])
     return reach
 
 
@@ -199,9 +234,12 @@ def withheld_links(reach: Reach, mask: np.ndarray, mask_with_licence: np.ndarray
     ix = reach.ix
     inner = reach.order[reach.hops[reach.order] < reach.tiers]
     up = reach.direction == "upstream"
-    pos, _ = gather(ix.up_ptr if up else ix.down_ptr, inner)
+    pos, owner = gather(ix.up_ptr if up else ix.down_ptr, inner)
     arcs = pos if up else ix.down_order[pos]
-    blocked = arcs[mask_with_licence[arcs] & ~mask[arcs]]
+    allowed = (
+        RULE[reach.state[inner[owner]], ix.arc_kind[arcs]] >= 0 if len(arcs) else np.zeros(0, dtype=bool)
+    )
+    blocked = arcs[mask_with_licence[arcs] & ~mask[arcs] & allowed]
     far = (ix.arc_to if up else ix.arc_frm)[blocked]
     behind = far[(reach.hops[far] < 0) & ix.node_lic[far]]
     return len(np.unique(ix.arc_edge[blocked])), len(np.unique(behind))
@@ -210,4 +248,6 @@ def withheld_links(reach: Reach, mask: np.ndarray, mask_with_licence: np.ndarray
 def along(reach: Reach, arc_values: np.ndarray) -> np.ndarray:
     """Per node: the sum of ``arc_values`` over its best path (0 for the root and unreached nodes)."""
     values = arc_values.astype(np.int64, copy=False)
-    return kernels.along(reach.r_ptr, reach.r_v, reach.r_u, reach.r_a, values, reach.ix.n)
+    return kernels.along(
+        reach.r_ptr, reach.r_ru, reach.r_a, values, reach.hops, reach.rank, reach.reached, reach.ix.n
+    )

@@ -161,6 +161,24 @@ def _service(backend: str, directory: Path, request: pytest.FixtureRequest):
     return svc
 
 
+def services_on(directory: Path, request: pytest.FixtureRequest, nodes: list, edges: list):
+    """(embedded, neo4j) services on a store written from these records (generated graphs)."""
+    from tierwatch.graph.nx_store import NetworkXStore
+    from tierwatch.graph.query import open_query_service
+    from tierwatch.graph.writer import GraphWriter
+
+    store = NetworkXStore(directory)
+    with store.write_lock():
+        w = GraphWriter(store)
+        w.write_nodes(nodes)
+        w.write_edges(edges)
+    uri = request.getfixturevalue("neo4j_uri")
+    load_into_neo4j(directory, uri)
+    a = open_query_service(Settings(store_dir=directory), "networkx")
+    b = open_query_service(Settings(store_dir=directory, neo4j_uri=uri), "neo4j")
+    return a, b
+
+
 @pytest.fixture(params=["networkx", "neo4j"])
 def demo(request: pytest.FixtureRequest, demo_dir: Path):
     """A QueryService on the demo graph (with canaries), on each store."""

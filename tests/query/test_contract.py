@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 from tierwatch.graph.errors import TierwatchError
 from tierwatch.graph.query import Page, TraversalFilter, Viewer
-from tierwatch.graph.settings import Settings
 
-from .conftest import load_into_neo4j
+from .conftest import services_on
 
 VIEWERS = (Viewer.public(), Viewer.public(open_licence=True), Viewer.analyst())
 
@@ -89,11 +88,8 @@ def test_same_answers_on_the_demo_graph(demo_pair):
 def generated_pair(tmp_path: Path, request: pytest.FixtureRequest):
     """A seeded synthetic graph plus the link kinds it lacks (candidates, licence-restricted, retired,
     not realised, commodity forms, country findings), on both stores."""
-    from tierwatch.graph.nx_store import NetworkXStore
-    from tierwatch.graph.query import open_query_service
     from tierwatch.graph.records import EdgeRecord, NodeRecord, Provenance, edge_id
     from tierwatch.graph.synthetic import generate
-    from tierwatch.graph.writer import GraphWriter
 
     nodes, edges = generate(3000, seed=11)
     restricted = Provenance("syn-restricted", "v1", "f", "r1", 0.7, "declared", licence_class="restricted")
@@ -193,16 +189,7 @@ def generated_pair(tmp_path: Path, request: pytest.FixtureRequest):
             [Provenance("syn", "v", "f", "sa", 0.7, "name_match")],
         ),
     ]
-    nx_dir = tmp_path / "nx"
-    store = NetworkXStore(nx_dir)
-    with store.write_lock():
-        w = GraphWriter(store)
-        w.write_nodes(nodes + extra_nodes)
-        w.write_edges(edges + extra_edges)
-    uri = request.getfixturevalue("neo4j_uri")
-    load_into_neo4j(nx_dir, uri)
-    a = open_query_service(Settings(store_dir=nx_dir), "networkx")
-    b = open_query_service(Settings(store_dir=nx_dir, neo4j_uri=uri), "neo4j")
+    a, b = services_on(tmp_path / "nx", request, nodes + extra_nodes, edges + extra_edges)
     yield a, b
     a.close()
     b.close()
