@@ -266,6 +266,7 @@ class Source(NodeModel):
     rows_duplicate: int = 0
     rows_skipped: int = 0
     unmapped_columns: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)  # gaps the run worked around (blank header field ...)
 
 
 NODE_TYPES: dict[str, type[NodeModel]] = {

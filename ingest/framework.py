@@ -118,6 +118,11 @@ class IngestContext:
         self.columns_seen: dict[str, list[str]] = {}
         self.skip_reasons: dict[str, int] = {}
         self.notes: list[str] = []
+        #: a file used as far as it can be despite a gap (blank header field, placeholder entity):
+        #: said in the summary and kept in the Source's provenance
+        self.warnings: list[str] = []
+        #: run options from the command line (``encoding``, ``declarant``)
+        self.options: dict[str, Any] = {}
         self._file = ""
         #: how files are named in counts and provenance: the file name, with its folder when two
         #: files of one run share a name (TED's R2 and eForms copies of one notice)
@@ -175,6 +180,13 @@ class IngestContext:
         self.counts[self._file].skipped += 1
         self.skip_reasons[reason] = self.skip_reasons.get(reason, 0) + 1
         self._row_closed = True
+
+    def warn(self, message: str, field: str | None = None) -> None:
+        """Record a gap the run worked around (the file is still used): summary and Source provenance."""
+        text = f"{self._file}: {message}" + (f" (field '{field}')" if field else "")
+        if text not in self.warnings:
+            self.warnings.append(text)
+            self.notes.append(f"warning: {text}")
 
     def see_columns(self, columns: Iterable[str]) -> None:
         self.columns_seen[self._file] = [c for c in columns if c is not None]
@@ -305,6 +317,7 @@ class IngestReport:
     skip_reasons: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     expected: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:

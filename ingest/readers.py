@@ -5,6 +5,7 @@ Each reader fails with :class:`InputFileError` naming the file (and row) rather 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -26,20 +27,71 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def detect_encoding(path: Path) -> str:
-    """utf-8 (with or without BOM) when the bytes decode as UTF-8, else cp1252 (Latin-1 superset)."""
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _sniff_encoding(raw: bytes) -> str:
+    """UTF-8/UTF-16 by BOM; UTF-16 without BOM by its zero bytes; else UTF-8 when the bytes decode
+    as UTF-8, else Windows-1252 when they decode as that, else Latin-1 (every byte is a character)."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return name
+    head = raw[:4096]
+    if len(head) >= 4 and head[0] != 0 and head[1] == 0 and head[3] == 0:
+        return "utf-16-le"
+    if len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] != 0:
+        return "utf-16-be"
+    for name in ("utf-8-sig", "cp1252"):
+        try:
+            raw.decode(name)
+            return name
+        except UnicodeDecodeError:
+            continue
+    return "latin-1"
+
+
+def detect_encoding(path: Path, given: str | None = None) -> str:
+    """The encoding ``given`` (checked to exist), else the one the bytes show (see _sniff_encoding)."""
+    if given:
+        try:
+            return codecs.lookup(given).name
+        except LookupError:
+            raise InputFileError(str(path), f"unknown encoding {given!r} (--encoding)") from None
+    return _sniff_encoding(path.read_bytes())
+
+
+def decode_file(path: Path, given: str | None = None) -> tuple[str, str]:
+    """(text, encoding) of a text file; an undecodable file fails naming the encoding and byte offset."""
+    encoding = detect_encoding(path, given)
     raw = path.read_bytes()
     try:
-        raw.decode("utf-8")
-        return "utf-8-sig"
-    except UnicodeDecodeError:
-        return "cp1252"
+        return raw.decode(encoding), encoding
+    except UnicodeDecodeError as exc:
+        how = "given with --encoding" if given else "detected"
+        raise InputFileError(
+            str(path),
+            f"cannot be decoded as {encoding} ({how}): byte 0x{raw[exc.start]:02x} at byte offset "
+            f"{exc.start} is not valid {encoding}; give the file's encoding with --encoding",
+        ) from None
+
+
+def needs_transcoding(path: Path, given: str | None = None) -> bool:
+    """A text file (not a workbook or other binary; not XML, which declares its own encoding) that is
+    not UTF-8, or whose encoding the user gave: the runner hands pipelines a UTF-8 copy of it."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):  # xlsx (zip), old xls
+        return False
+    encoding = detect_encoding(path, given)
+    if not encoding.startswith("utf-16") and b"\x00" in head:
+        return False  # binary
+    if head.decode(encoding, errors="ignore").lstrip("\ufeff \t\r\n").startswith("<"):
+        return False
+    return bool(given) or encoding not in ("utf-8", "utf-8-sig")
 
 
 def _open_text(path: Path) -> io.TextIOWrapper:
-    enc = detect_encoding(path)
-    errors = "strict" if enc.startswith("utf") else "replace"
-    return open(path, encoding=enc, errors=errors, newline="")
+    return open(path, encoding=detect_encoding(path), newline="")
 
 
 def csv_header(path: Path) -> tuple[list[str], str] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from tierwatch.graph.settings import Settings
 from tierwatch.graph.store import GraphStore
 from tierwatch.graph.writer import GraphWriter
 from tierwatch.ingest.framework import DatasetInfo, IngestContext, IngestReport, Pipeline, SourceSpec
-from tierwatch.ingest.readers import sha256_file
+from tierwatch.ingest.readers import decode_file, detect_encoding, needs_transcoding, sha256_file
 from tierwatch.ingest.reference import Reference
 from tierwatch.ingest.resolve import Aliases, Resolver
 from tierwatch.ingest.site_operators import link_sites
@@ -82,17 +83,19 @@ def load_pipeline(source: str) -> Pipeline:
     return cls(SourceSpec.load(spec_path))
 
 
-def recognise_files(pipeline: Pipeline, paths: list[Path]) -> list[tuple[Path, str]]:
+def recognise_files(
+    pipeline: Pipeline, paths: list[Path], originals: list[Path] | None = None
+) -> list[tuple[Path, str]]:
     files = []
-    for path in paths:
+    for path, original in zip(paths, originals or paths, strict=True):
         if not path.exists():
-            raise InputFileError(str(path), "no such file")
+            raise InputFileError(str(original), "no such file")
         if path.is_dir():
-            raise InputFileError(str(path), "is a folder; name the files")
+            raise InputFileError(str(original), "is a folder; name the files")
         role = pipeline.recognise(path)
         if role is None:
             raise InputFileError(
-                str(path),
+                str(original),
                 f"does not fit source '{pipeline.spec.source}': expected {pipeline.expected_roles()}",
             )
         files.append((path, role))
@@ -112,13 +115,74 @@ def run_ingest(
     origin: str | None = None,
     progress: Progress | None = None,
     fail_after_batches: int | None = None,
+    encoding: str | None = None,
+    declarant: str | None = None,
 ) -> IngestReport:
-    """Ingest ``paths`` as ``source`` into ``store``; all or nothing."""
+    """Ingest ``paths`` as ``source`` into ``store``; all or nothing.
+
+    ``encoding``: the text files' encoding, when detection (UTF-8/UTF-16 BOM, UTF-16 zero bytes,
+    UTF-8, Windows-1252, Latin-1) should not decide. ``declarant``: the declaring company of a
+    declaration whose header names none (else a placeholder named after the file is used).
+    """
+    with tempfile.TemporaryDirectory(prefix="tierwatch-ingest-") as tmp:
+        originals = [Path(p) for p in paths]
+        inputs = _utf8_copies(originals, Path(tmp), encoding)
+        return _run(
+            source,
+            inputs,
+            originals,
+            store,
+            settings,
+            dataset=dataset,
+            publisher=publisher,
+            licence=licence,
+            licence_class=licence_class,
+            origin=origin,
+            progress=progress,
+            fail_after_batches=fail_after_batches,
+            options={"encoding": encoding, "declarant": declarant},
+        )
+
+
+def _utf8_copies(paths: list[Path], tmp: Path, encoding: str | None) -> list[Path]:
+    """Each text file not in UTF-8 (or given an --encoding) decoded once into a UTF-8 copy, so every
+    pipeline reads UTF-8; workbooks, XML and UTF-8 files are used as they are."""
+    out = []
+    for i, path in enumerate(paths):
+        if path.is_file() and needs_transcoding(path, encoding):
+            text, _ = decode_file(path, encoding)
+            copy = tmp / str(i) / path.name
+            copy.parent.mkdir()
+            copy.write_text(text.lstrip("\ufeff"), encoding="utf-8")
+            out.append(copy)
+        else:
+            out.append(path)
+    return out
+
+
+def _run(
+    source: str,
+    paths: list[Path],
+    originals: list[Path],
+    store: GraphStore,
+    settings: Settings,
+    *,
+    dataset: str | None,
+    publisher: str | None,
+    licence: str | None,
+    licence_class: str | None,
+    origin: str | None,
+    progress: Progress | None,
+    fail_after_batches: int | None,
+    options: dict[str, str | None],
+) -> IngestReport:
     pipeline = load_pipeline(source)
     spec = pipeline.spec
-    files = recognise_files(pipeline, [Path(p) for p in paths])
-    hashes = [sha256_file(p) for p, _ in files]
-    names = file_names([p for p, _ in files])
+    files = recognise_files(pipeline, paths, originals)
+    original_of = dict(zip(paths, originals, strict=True))
+    hashes = [sha256_file(original_of[p]) for p, _ in files]  # the bytes as given, not the UTF-8 copy
+    shown = file_names(originals)
+    names = {p: shown[original_of[p]] for p, _ in files}
     version = hashlib.sha256("".join(sorted(hashes)).encode()).hexdigest()[:16]
     info = DatasetInfo(
         dataset=dataset or spec.dataset,
@@ -133,6 +197,11 @@ def run_ingest(
     aliases = Aliases.load(settings.aliases_file)
     ctx = IngestContext(spec, info, None, None)
     ctx.file_names = names
+    ctx.options = {k: v for k, v in options.items() if v}
+    for p, _ in files:
+        if p != original_of[p]:
+            enc = detect_encoding(original_of[p], options.get("encoding"))
+            ctx.notes.append(f"{names[p]}: read as {enc} (converted to UTF-8 for reading)")
     ctx.ref = Reference(ctx.add_node_record)
     ctx.resolver = Resolver(store, aliases, ctx.add_node_record, _edge_adder(ctx))
     try:
@@ -188,6 +257,7 @@ def run_ingest(
         skip_reasons=ctx.skip_reasons,
         notes=ctx.notes,
         expected=spec.expected,
+        warnings=list(ctx.warnings),
     )
 
 
@@ -245,6 +315,7 @@ def _source_record(store: GraphStore, ctx: IngestContext, info: DatasetInfo, spe
         rows_duplicate=sum(c.duplicate for c in counts),
         rows_skipped=sum(c.skipped for c in counts),
         unmapped_columns=unmapped,
+        warnings=list(ctx.warnings),
         note="file sha256: "
         + ", ".join(sorted(f"{n}={h}" for n, h in zip(info.files, info.file_hashes, strict=True))),
     )

@@ -122,11 +122,7 @@ def read_declaration(template: Template) -> Declaration:
         metal = commodity_id(_clean_label(label))
         if question and metal and answer:
             decl.metal_answers.setdefault(metal, {})[question] = answer
-    decl.company = decl.fields.get("company_name", "")
-    if not decl.company:
-        raise InputFileError(
-            str(template.path), "the declaration names no company (a blank template?)", field="Company Name"
-        )
+    decl.company = decl.fields.get("company_name", "")  # blank: the pipeline names a placeholder
     decl.products = read_products(template)
     return decl
 

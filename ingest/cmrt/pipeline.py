@@ -41,7 +41,16 @@ from pathlib import Path
 import orjson
 from rapidfuzz import fuzz
 from tierwatch.graph.names import normalise_name, slug
-from tierwatch.graph.schema import LocatedIn, Method, Mine, NodeModel, SameAsCandidate, Smelter, Supplies
+from tierwatch.graph.schema import (
+    Company,
+    LocatedIn,
+    Method,
+    Mine,
+    NodeModel,
+    SameAsCandidate,
+    Smelter,
+    Supplies,
+)
 from tierwatch.ingest.cmrt.declaration import Declaration, find_declaration_sheet, read_declaration
 from tierwatch.ingest.cmrt.origins import Origin, OriginReader, lenient_country
 from tierwatch.ingest.framework import IngestContext, Pipeline
@@ -132,9 +141,34 @@ class FileReader:
         self.template = template
         self.pipeline, self.ctx, self.decl, self.table = pipeline, ctx, declaration, table
         self.origins = OriginReader(pipeline.spec.lookups)
-        self.company = ctx.resolver.org_model(declaration.company)
+        self.company = self.declarant(ctx, declaration, template)
         self.company_written = False
         self.smelter_rows: dict[tuple[str, str], list[dict[str, str]]] = {}
+
+    @staticmethod
+    def declarant(ctx: IngestContext, declaration: Declaration, template: Template) -> Company:
+        """The declaring company; when the header leaves 'Company Name' blank, the ``--declarant``
+        option's name, else an explicit placeholder named after the file (never anyone's name
+        guessed): the smelter list is still used, and the gap is a warning."""
+        if declaration.company:
+            return ctx.resolver.org_model(declaration.company)
+        given = ctx.options.get("declarant")
+        if given:
+            ctx.warn(f"the declaration names no company; named '{given}' by --declarant", "Company Name")
+            declaration.company = given
+            return ctx.resolver.org_model(given)
+        name = Path(template.path).name
+        ctx.warn(
+            f"the declaration names no company; its smelters are attributed to the placeholder "
+            f"'Undeclared company ({name})' (give the name with --declarant)",
+            "Company Name",
+        )
+        declaration.company = f"Undeclared company ({name})"
+        return Company(
+            id=f"cmrt:declarant:{slug(Path(name).stem)}",
+            name=declaration.company,
+            note=f"placeholder: the declaration {name} leaves 'Company Name' blank; not a known company",
+        )
 
     @staticmethod
     def smelter_key(values: dict[str, str]) -> tuple[str, str]:
@@ -224,11 +258,14 @@ class FileReader:
         aliases = sorted({lookup, declared_name, name} - {""})
         if is_cid(cid):
             nid = f"rmi:{cid}"
+            reference = self.pipeline.store_smelters(ctx)
+            unknown = bool(reference) and nid not in reference
             ctx.node(
                 Smelter(
                     id=nid,
                     rmi_id=cid,
                     name=name or None,
+                    note="CID not in the RMI reference loaded at ingest" if unknown else None,
                     aliases=aliases,
                     identifiers=[f"RMI:{cid}"],
                     metal=metal,

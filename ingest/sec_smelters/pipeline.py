@@ -12,8 +12,12 @@ declared in its conflict-minerals report for one calendar year. Evidence on ever
 - Name-only rows resolve per metal: one exact normalised (name, metal) match in the reference ->
   that RMI id (name_match, 0.8); otherwise a source-local smelter ``sec:smelter:<metal>:<name>``
   (the declaration itself, 0.9) with scored ``SAME_AS_CANDIDATE`` links to close reference names.
-- Junk rows are quarantined with the field at fault: blank names (ids without names), status
-  words ("Conformant"), country names in the name column, unknown metals, malformed CIDs.
+- A valid RMI id is enough: a row whose name is blank, a status word ("Conformant") or a
+  country name but whose CID is valid links to ``rmi:<CID>`` by the id (the raw name kept in the
+  link's note, never used as the smelter's name); a CID the loaded reference does not know is
+  still that entity, noted as unknown to the reference.
+- Junk rows are quarantined with the field at fault: such names without a valid CID, unknown
+  metals, malformed CIDs.
 """
 
 from __future__ import annotations
@@ -114,17 +118,17 @@ class SecSmeltersPipeline(Pipeline):
             return "SEC accession number is blank: no evidence", "sec_accession", None
         if not row["reporting_year"].isdigit():
             return "reporting year is not a year", "reporting_year", row["reporting_year"]
-        if not name:
-            return (
-                "smelter name is blank (an id without a name)" if cid else "smelter name and id are blank",
-                "smelter_name",
-                cid or None,
-            )
-        junk = self.spec.lookup("junk_names", fold(name))
-        if junk:
-            return f"smelter name is a {junk}, not a smelter", "smelter_name", name
-        if is_country_name(name):
-            return "smelter name is a country name, not a smelter", "smelter_name", name
+        unusable = self._unusable_name(name)
+        if unusable and not _CID.match(cid):  # a valid RMI id is enough: the row links by it
+            if not name:
+                return (
+                    "smelter name and id are blank"
+                    if not cid
+                    else "smelter name is blank and the id is not an RMI id",
+                    "smelter_name",
+                    cid or None,
+                )
+            return f"{unusable}, and the row has no RMI id", "smelter_name", name
         if cid and not _CID.match(cid):
             return "smelter id is not an RMI id (CID + 6 digits)", "smelter_cid", row["smelter_cid"]
         if row.get("id_type") == "rmi-cid" and not cid:
@@ -132,6 +136,17 @@ class SecSmeltersPipeline(Pipeline):
         metals = [m.strip() for m in _METAL_SPLIT.split(row["metals"]) if m.strip()]
         if not metals or any(commodity_id(m) is None for m in metals):
             return "metal not recognised", "metals", row["metals"]
+        return None
+
+    def _unusable_name(self, name: str) -> str | None:
+        """Why a smelter-name cell names no smelter (blank, a status word, a country), or None."""
+        if not name:
+            return "smelter name is blank"
+        junk = self.spec.lookup("junk_names", fold(name))
+        if junk:
+            return f"smelter name is a {junk}, not a smelter"
+        if is_country_name(name):
+            return "smelter name is a country name, not a smelter"
         return None
 
     def _row(self, ctx: IngestContext, row: dict[str, str]) -> None:
@@ -195,6 +210,32 @@ class SecSmeltersPipeline(Pipeline):
         name = row["smelter_name"]
         commodities = [c for c in metals.values() if c]
         metal = label if len(metals) == 1 else None
+        unusable = self._unusable_name(name)
+        if unusable:  # named only by its id: link by the id, keep the raw name in the link's note
+            known = self.reference.knows(nid)
+            flag = (
+                ""
+                if known or not self.reference.loaded
+                else "; CID not in the RMI reference loaded at ingest"
+            )
+            if self.reference.loaded and not known:
+                self.newer.add(cid)
+            ctx.node(
+                Smelter(
+                    id=nid,
+                    rmi_id=cid,
+                    commodities=commodities,
+                    note="CID not in the RMI reference loaded at ingest; named only by its id"
+                    if self.reference.loaded and not known
+                    else None,
+                )
+            )
+            return (
+                nid,
+                Method.DECLARED,
+                None,
+                f"; linked by RMI id only ({unusable}: {name!r} not used){flag}",
+            )
         if not self.reference.loaded or not self.reference.knows(nid):
             if self.reference.loaded:
                 self.newer.add(cid)

@@ -61,6 +61,11 @@ def org_identifiers(spec: SourceSpec, party: Party, country: str | None) -> list
     return list(dict.fromkeys(out))
 
 
+def _registered(identifiers: list[str]) -> bool:
+    """A number in a company register (an org-id.guide scheme), not an unnamed national number."""
+    return any(not i.split(":", 1)[0].endswith("NATIONALID") for i in identifiers)
+
+
 def _latest(notices: list[Notice], attr: str) -> Any:
     return next((getattr(n, attr) for n in reversed(notices) if getattr(n, attr) is not None), None)
 
@@ -133,6 +138,10 @@ class NoticeMapper:
         if not party.name:
             return
         code = _country(self.spec, party)
+        identifiers = org_identifiers(self.spec, party, code)
+        if self.natural_person(party.name, _registered(identifiers)):
+            self.withheld_people += 1  # a contact person typed as an additional buyer address
+            return
         if code:
             self.ctx.ref.country(code)
         bid = f"buyer:{code.lower()}:{slug(party.name)}" if code else f"buyer:{slug(party.name)}"
@@ -143,7 +152,7 @@ class NoticeMapper:
             id=bid,
             name=party.name,
             aliases=party.aliases,
-            identifiers=org_identifiers(self.spec, party, code),
+            identifiers=identifiers,
             country=code,
             kind=kind,
             note=f"NUTS {party.nuts}" if party.nuts else None,
@@ -159,8 +168,7 @@ class NoticeMapper:
             return
         code = _country(self.spec, party)
         identifiers = org_identifiers(self.spec, party, code)
-        registered = any(not i.split(":", 1)[0].endswith("NATIONALID") for i in identifiers)
-        if self.natural_person(party.name, registered):
+        if self.natural_person(party.name, _registered(identifiers)):
             self.withheld_people += 1  # a sole trader's own name is personal data
             return
         if code:

@@ -113,7 +113,9 @@ class TedPipeline(Pipeline):
                 "placeholders) were not used to join notices"
             )
         if mapper.withheld_people:
-            ctx.notes.append(f"{mapper.withheld_people} winner(s) withheld: a natural person (personal data)")
+            ctx.notes.append(
+                f"{mapper.withheld_people} buyer or winner name(s) withheld: a natural person (personal data)"
+            )
 
 
 PIPELINE = TedPipeline

@@ -376,9 +376,45 @@ def test_name_match_method(ingest, store, tmp_path: Path):
     _link(store, "SUPPLIES:rmi:CID009001->org:example-components#tin", "name_match", 0.8)
 
 
+def test_blank_declaring_company_keeps_the_smelter_list(ingest, store, tmp_path: Path):
+    """A header that leaves 'Company Name' blank does not throw the smelter list away: an explicit
+    placeholder named after the file (or the --declarant name) declares it, with a warning."""
+    ingest(
+        "rmi-smelters",
+        build_lookup(
+            tmp_path / "ref.xlsx",
+            [["Tin", "Good Tin Smelter", "Good Tin Smelter", "INDONESIA", "CID009001", "RMI", "", "", ""]],
+        ),
+    )
+    rows = [
+        ["CID009001", "Tin", "Good Tin Smelter", "Good Tin Smelter", "INDONESIA", "CID009001", "RMI"],
+        ["CID009777", "Tin", "Smelter not listed", "Newer Tin Smelter", "INDONESIA", "CID009777", "RMI"],
+    ]
+    path = build_cmrt(tmp_path / "no_company.xlsx", rows, company="")
+    report = ingest("cmrt", path)
+    assert report.counts["no_company.xlsx"].written == 2
+    newer = store.get_nodes(["rmi:CID009777"])["rmi:CID009777"]  # an id the reference does not know
+    assert newer["note"] == "CID not in the RMI reference loaded at ingest" and newer["rmi_id"] == "CID009777"
+    assert "note" not in store.get_nodes(["rmi:CID009001"])["rmi:CID009001"] or not store.get_nodes(
+        ["rmi:CID009001"]
+    )["rmi:CID009001"].get("note")
+    placeholder = "cmrt:declarant:no_company"
+    node = store.get_nodes([placeholder])[placeholder]
+    assert node["name"] == "Undeclared company (no_company.xlsx)" and "placeholder" in node["note"]
+    assert [e["dst"] for e in store.iter_edges(types=["SUPPLIES"]) if e["src"] == "rmi:CID009001"] == [
+        placeholder
+    ]
+    assert len(report.warnings) == 1 and "names no company" in report.warnings[0]
+    assert "Company Name" in report.warnings[0] and "--declarant" in report.warnings[0]
+    source = store.get_nodes([f"source:{report.dataset}"])[f"source:{report.dataset}"]
+    assert source["warnings"] == report.warnings
+    named = ingest("cmrt", path, declarant="Example Components Ltd", dataset="cmrt-named")
+    assert "--declarant" in named.warnings[0]
+    edges = [e["dst"] for e in store.iter_edges(types=["SUPPLIES"]) if e["src"] == "rmi:CID009001"]
+    assert "org:example-components" in edges
+
+
 def test_bad_declarations(ingest, tmp_path: Path):
-    with pytest.raises(InputFileError, match="names no company"):
-        ingest("cmrt", build_cmrt(tmp_path / "blank.xlsx", [], company=""))
     with pytest.raises(InputFileError, match=r"does not fit source 'cmrt'.*Company Name"):
         ingest("cmrt", build_lookup(tmp_path / "ref.xlsx", []))
     corrupt = tmp_path / "broken.xlsx"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -64,9 +65,24 @@ def test_counts_and_junk_rows(ingest, store, real_data):
             expected[str(number)] = "country name"
     assert expected, "the real file has junk rows"
     assert {"smelter name is blank", "status word", "country name"} == set(expected.values())
-    assert set(quarantined) == set(expected)
-    for number, reason in expected.items():
+    # a valid RMI id is enough: such a row links to that smelter by id, its raw name kept in the note
+    by_id = {
+        n: r
+        for n, r in enumerate(rows, start=2)
+        if re.fullmatch(r"CID\d{6}", r["smelter_cid"].strip().upper())
+    }
+    rescued = {n for n in expected if int(n) in by_id}
+    assert rescued and set(quarantined) == set(expected) - rescued
+    for number in set(expected) - rescued:
+        reason = expected[number]
         assert reason in quarantined[number]["reason"] and quarantined[number]["field"] == "smelter_name"
+    supplies = list(store.iter_edges(types=["SUPPLIES"]))
+    for number in rescued:
+        row = by_id[int(number)]
+        nid = f"rmi:{row['smelter_cid'].strip().upper()}"
+        linked = [e for e in supplies if e["src"] == nid and "linked by RMI id only" in (e.get("note") or "")]
+        assert linked, (number, row["smelter_name"])
+        assert any(f"declared as '{row['smelter_name'].strip()}'" in e["note"] for e in linked)
 
 
 def test_declared_links_without_reference(ingest, store, real_data):
@@ -184,8 +200,18 @@ def test_bad_rows_and_files(ingest, tmp_path: Path):
     assert found == {
         ("3", "smelter id is not an RMI id (CID + 6 digits)", "smelter_cid", "12345"),
         ("4", "metal not recognised", "metals", "Unobtainium"),
-        ("5", "smelter name is a status word, not a smelter", "smelter_name", "Active"),
-        ("6", "smelter name is a country name, not a smelter", "smelter_name", "Germany"),
+        (
+            "5",
+            "smelter name is a status word, not a smelter, and the row has no RMI id",
+            "smelter_name",
+            "Active",
+        ),
+        (
+            "6",
+            "smelter name is a country name, not a smelter, and the row has no RMI id",
+            "smelter_name",
+            "Germany",
+        ),
     }
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("brand,smelter\nx,y\n")

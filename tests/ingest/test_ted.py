@@ -287,3 +287,16 @@ def test_bad_files_name_the_file(ingest, tmp_path):
     other.write_text("<Invoice/>")
     with pytest.raises(InputFileError, match="does not fit source 'ted'"):
         ingest("ted", other)
+
+
+def test_a_buyer_in_ocds_and_ted_is_one_entity(ingest, store, open_data):
+    ted = R2 / "20-566267-001-EXP.xml"
+    form = _original_form(ted)
+    names = [e.text for e in _find_all(form, "OFFICIALNAME")]
+    assert "Liverpool City Council" in names
+    ingest("ocds", open_data / "ocds/uk_contracts_finder_release_package_2025-01-23.json", dataset="cf")
+    ingest("ted", ted, dataset="ted-one")
+    buyers = [n for n in store.iter_nodes(types=["PublicBuyer"]) if n["name"] == "Liverpool City Council"]
+    assert len(buyers) == 1 and {"cf", "ted-one"} <= set(buyers[0]["datasets"])
+    contracts = {e["dst"] for e in _edges(store, "BUYER_OF") if e["src"] == buyers[0]["id"]}
+    assert any(c.startswith("ted:") for c in contracts) and any(c.startswith("ocds:") for c in contracts)

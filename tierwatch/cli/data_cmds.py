@@ -99,6 +99,12 @@ def ingest(
     licence: Annotated[str | None, typer.Option()] = None,
     licence_class: Annotated[str | None, typer.Option("--licence-class", help="open or restricted")] = None,
     origin: Annotated[str | None, typer.Option(help="where the file came from")] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="text encoding of the files (default: detected), e.g. cp1252, utf-16")
+    ] = None,
+    declarant: Annotated[
+        str | None, typer.Option(help="declaring company of a declaration whose header names none")
+    ] = None,
 ) -> None:
     """Load files of one source family into the store and print a summary."""
     settings = get_settings()
@@ -113,6 +119,8 @@ def ingest(
             licence=licence,
             licence_class=licence_class,
             origin=origin,
+            encoding=encoding,
+            declarant=declarant,
         )
     finally:
         graph.close()
