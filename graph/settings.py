@@ -6,16 +6,24 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+#: older names of the embedded store, still accepted: "networkx" (its backend before the SQLite
+#: file; such a store folder is converted on first open) and "sqlite" (what it is now)
+EMBEDDED_ALIASES = frozenset({"networkx", "sqlite"})
+
+
+def store_name(name: str) -> str:
+    """A store's canonical name: "embedded" for it and its aliases, anything else unchanged."""
+    return "embedded" if name in EMBEDDED_ALIASES else name
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TIERWATCH_", extra="ignore")
 
-    store: Literal["networkx", "neo4j"] = "networkx"
+    store: Literal["embedded", "neo4j", "networkx", "sqlite"] = "embedded"
     store_dir: Path = Field(default_factory=lambda: Path.cwd() / ".tierwatch" / "store")
     real_data_dir: Path | None = None
     neo4j_uri: str = "bolt://127.0.0.1:7687"
@@ -39,6 +47,11 @@ class Settings(BaseSettings):
     api_export_max_nodes: int = 5_000  # nodes in one export
     api_query_timeout_s: float = 10.0  # Neo4j transaction timeout and the API's wall clock per query
     api_query_threads: int = Field(default=0, ge=0)  # queries at once; 0: by store (api/deps.py)
+
+    @field_validator("store")
+    @classmethod
+    def _canonical_store(cls, value: str) -> str:
+        return store_name(value)
 
     @property
     def quarantine_dir(self) -> Path:

@@ -89,9 +89,9 @@ def test_same_answers_on_the_demo_graph(demo_pair):
 def generated_pair(tmp_path: Path, request: pytest.FixtureRequest):
     """A seeded synthetic graph plus the link kinds it lacks (candidates, licence-restricted, retired,
     not realised, commodity forms, country findings), on both stores."""
-    from tierwatch.graph.nx_store import NetworkXStore
     from tierwatch.graph.query import open_query_service
     from tierwatch.graph.records import EdgeRecord, NodeRecord, Provenance, edge_id
+    from tierwatch.graph.sqlite_store import SQLiteStore
     from tierwatch.graph.synthetic import generate
     from tierwatch.graph.writer import GraphWriter
 
@@ -194,14 +194,14 @@ def generated_pair(tmp_path: Path, request: pytest.FixtureRequest):
         ),
     ]
     nx_dir = tmp_path / "nx"
-    store = NetworkXStore(nx_dir)
+    store = SQLiteStore(nx_dir)
     with store.write_lock():
         w = GraphWriter(store)
         w.write_nodes(nodes + extra_nodes)
         w.write_edges(edges + extra_edges)
     uri = request.getfixturevalue("neo4j_uri")
     load_into_neo4j(nx_dir, uri)
-    a = open_query_service(Settings(store_dir=nx_dir), "networkx")
+    a = open_query_service(Settings(store_dir=nx_dir), "embedded")
     b = open_query_service(Settings(store_dir=nx_dir, neo4j_uri=uri), "neo4j")
     yield a, b
     a.close()
