@@ -64,16 +64,19 @@ CREATE TABLE IF NOT EXISTS changes (
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
 
 #: Per connection. WAL: readers never block the writer nor each other and see only committed runs.
+#: No mmap: a reader scans the whole file once per generation (the query index), and mapped pages
+#: would count in every process's resident memory; the OS page cache shares them anyway.
 #: synchronous=FULL: one fsync of the WAL per commit, and there is one commit per ingest run, so a
 #: committed run survives a power cut at no measurable cost (NORMAL would only skip that one fsync).
 PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA busy_timeout=10000",
     "PRAGMA temp_store=MEMORY",
-    "PRAGMA cache_size=-65536",  # 64 MiB page cache per connection
-    "PRAGMA mmap_size=1073741824",  # read pages through the OS cache, shared between processes
+    "PRAGMA cache_size=-8192",  # 8 MiB per reading connection (the query index holds what queries read)
     "PRAGMA journal_size_limit=67108864",  # the WAL shrinks back to 64 MiB after a checkpoint
 )
+#: a writing connection's page cache (an ingest run's transaction reads and writes many pages)
+WRITE_CACHE = "PRAGMA cache_size=-131072"  # 128 MiB
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -33,6 +33,7 @@ from tierwatch.graph.errors import StoreError, StoreLockedError
 from tierwatch.graph.sqlite_schema import (
     CHANGE_LOG_GENERATIONS,
     FILE_NAME,
+    WRITE_CACHE,
     connect,
     prepare,
     unreadable,
@@ -119,6 +120,7 @@ class SQLiteStore:
             yield conn
             return
         with self._guard():
+            conn.execute(WRITE_CACHE)
             conn.execute("BEGIN IMMEDIATE")
         self._local.txn = True
         self._local.dirty = False

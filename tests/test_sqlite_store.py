@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -138,6 +139,13 @@ def test_store_check_reports_integrity_counts_and_fingerprint(settings, open_dat
     assert report["nodes"] == sum(store.counts()["nodes"].values())
     text = _cli(settings.store_dir, "store", "check")
     assert text.returncode == 0 and report["fingerprint"] in text.stdout
+    # a file anyone can open with the sqlite3 shell (and its JSON functions)
+    if shutil.which("sqlite3"):
+        sql = "SELECT count(*) FROM edges WHERE json_extract(data, '$.type') = type"
+        shell = subprocess.run(
+            ["sqlite3", "-readonly", str(settings.store_dir / FILE_NAME), sql], capture_output=True, text=True
+        )
+        assert shell.returncode == 0 and int(shell.stdout) == report["edges"], shell.stderr
 
 
 def test_store_check_fingerprint_is_the_same_on_neo4j(neo4j_uri, settings, open_data, tmp_path):
