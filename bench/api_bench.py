@@ -44,7 +44,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from loadgen import Result, closed, fixed_rate
-from tierwatch.graph.nx_store import NetworkXStore
+from tierwatch.graph.sqlite_store import SQLiteStore
 from tierwatch.graph.synthetic import generate
 from tierwatch.graph.writer import GraphWriter
 
@@ -59,7 +59,7 @@ def _free_port() -> int:
 
 def build(directory: Path, n: int) -> list[str]:
     nodes, edges = generate(n, seed=7)
-    store = NetworkXStore(directory)
+    store = SQLiteStore(directory)
     with store.write_lock():
         writer = GraphWriter(store)
         writer.write_nodes(nodes)
@@ -76,7 +76,7 @@ def _get(port: int, path: str, timeout: float = 120.0) -> bytes:
 
 
 def serve(directory: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "TIERWATCH_STORE": "networkx", "TIERWATCH_STORE_DIR": str(directory)}
+    env = {**os.environ, "TIERWATCH_STORE": "embedded", "TIERWATCH_STORE_DIR": str(directory)}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -150,7 +150,7 @@ def engine_alone(
     from tierwatch.graph.query.service import Viewer, open_query_service
     from tierwatch.graph.settings import Settings
 
-    service = open_query_service(Settings(store="networkx", store_dir=directory))
+    service = open_query_service(Settings(store="embedded", store_dir=directory))
     try:
         viewer = Viewer.public()
         for root in warm:  # builds the index (and compiles whatever the engine compiles)

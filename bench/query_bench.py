@@ -35,13 +35,14 @@ VIEWER = Viewer.analyst()
 
 
 def build_store(n: int, directory: Path):
-    from tierwatch.graph.nx_store import NetworkXStore
+    from tierwatch.graph.sqlite_store import SQLiteStore
 
     t = time.perf_counter()
     nodes, edges = generate(n, seed=7)
-    store = NetworkXStore(directory)
-    store.put_nodes([merge_node(None, r) for r in nodes])
-    store.put_edges([merge_edge(None, r) for r in edges])
+    store = SQLiteStore(directory)
+    with store.write_lock():
+        store.put_nodes([merge_node(None, r) for r in nodes])
+        store.put_edges([merge_edge(None, r) for r in edges])
     took = time.perf_counter() - t
     print(f"synthetic graph: {len(nodes):,} nodes, {len(edges):,} links (built in {took:.1f} s)")
     return store, nodes, edges
@@ -171,18 +172,17 @@ def bench_propagation(svc: StoreQueryService) -> None:
 
 def bench_neo4j(n: int, roots_n: int) -> None:
     from tierwatch.graph.neo4j_store import Neo4jStore
-    from tierwatch.graph.nx_store import NetworkXStore
+    from tierwatch.graph.sqlite_store import SQLiteStore
 
     uri = os.environ.get("TIERWATCH_NEO4J_URI", "bolt://127.0.0.1:7687")
     with tempfile.TemporaryDirectory() as tmp:
         store, nodes, _ = build_store(n, Path(tmp))
-        store.save()
         neo = Neo4jStore(uri, "neo4j", "tierwatch")
         with neo.write_lock():
             neo.clear()
             neo.create_nodes(list(store.iter_nodes()))
             neo.create_edges(list(store.iter_edges()))
-        emb = StoreQueryService(NetworkXStore(Path(tmp)))
+        emb = StoreQueryService(SQLiteStore(Path(tmp)))
         neo_svc = StoreQueryService(neo)
         roots = sorted({r.id for r in nodes if r.id.startswith("syn:buyer:")})[:roots_n]
         emb.exposure(roots[0], VIEWER)

@@ -14,7 +14,6 @@ fills once per store generation) are bounded and run without it.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import tempfile
 from collections import defaultdict
@@ -26,8 +25,9 @@ from typing import Any
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from tierwatch.graph.cypher_queries import cypher
-from tierwatch.graph.errors import ConfigError, QueryTimeoutError, StoreError, StoreLockedError
+from tierwatch.graph.errors import ConfigError, QueryTimeoutError, StoreError
 from tierwatch.graph.schema import EDGE_TYPES, ENTITY_LABEL, NODE_TYPES, TYPE_PRECEDENCE
+from tierwatch.graph.store import exclusive_file_lock
 
 Stored = dict[str, Any]
 #: what Neo4j answers when a transaction outlives its timeout (ours, or the server's
@@ -228,15 +228,8 @@ class Neo4jStore:
         """One writer at a time per database (a lock file per URI on this host)."""
         key = hashlib.sha256(f"{self.uri}/{self.database}".encode()).hexdigest()[:16]
         path = Path(tempfile.gettempdir()) / f"tierwatch-neo4j-{key}.lock"
-        with path.open("w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreLockedError(f"another ingest is writing to {self.uri}") from None
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with exclusive_file_lock(path, self.uri):
+            yield
 
     def clear(self) -> None:
         with self.driver.session(database=self.database) as session:

@@ -12,10 +12,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+#: older names of the embedded store, still accepted: "networkx" (its backend before the SQLite
+#: file; such a store folder is converted on first open) and "sqlite" (what it is now)
+EMBEDDED_ALIASES = frozenset({"networkx", "sqlite"})
+
+
+def store_name(name: str) -> str:
+    """A store's canonical name: "embedded" for it and its aliases, anything else unchanged."""
+    return "embedded" if name in EMBEDDED_ALIASES else name
 
 
 def user_data_dir() -> Path:
@@ -39,7 +47,7 @@ def default_store_dir() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TIERWATCH_", extra="ignore")
 
-    store: Literal["networkx", "neo4j"] = "networkx"
+    store: Literal["embedded", "neo4j", "networkx", "sqlite"] = "embedded"
     store_dir: Path = Field(default_factory=default_store_dir)  # the embedded store, per user
     real_data_dir: Path | None = None
     neo4j_uri: str = "bolt://127.0.0.1:7687"
@@ -69,6 +77,11 @@ class Settings(BaseSettings):
         if (backend or self.store) == "neo4j":
             return f"{self.neo4j_uri} (database {self.neo4j_database})"
         return str(self.store_dir)
+
+    @field_validator("store")
+    @classmethod
+    def _canonical_store(cls, value: str) -> str:
+        return store_name(value)
 
     @property
     def quarantine_dir(self) -> Path:

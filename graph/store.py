@@ -1,4 +1,5 @@
-"""The store contract. Two backends implement it: NetworkX (embedded, default) and Neo4j.
+"""The store contract. Two backends implement it: the embedded store (SQLite, the default;
+graph/sqlite_store.py) and Neo4j (graph/neo4j_store.py).
 
 The contract is small and element-oriented; merging, validation and provenance live in
 ``graph.records`` and ``graph.writer`` so that both backends hold identical elements.
@@ -6,12 +7,14 @@ The contract is small and element-oriented; merging, validation and provenance l
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from tierwatch.graph.errors import ConfigError
-from tierwatch.graph.settings import Settings
+from tierwatch.graph.errors import ConfigError, StoreLockedError
+from tierwatch.graph.settings import Settings, store_name
 
 Stored = dict[str, Any]
 
@@ -58,7 +61,8 @@ class GraphStore(Protocol):
         """``{"nodes": {type: n}, "edges": {type: n}}``."""
 
     def write_lock(self) -> AbstractContextManager[None]:
-        """Held for a whole ingest: one writer at a time; commits (NetworkX: saves) on success."""
+        """Held for a whole ingest: one writer at a time; commits on success (embedded: the whole run
+        is one transaction, rolled back on error)."""
 
     def clear(self) -> None:
         """Remove everything (tests, ``--fresh``)."""
@@ -66,16 +70,34 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
+EMBEDDED = "embedded"
+
+
+@contextmanager
+def exclusive_file_lock(path: Path, holder: str, *, wait: bool = False) -> Iterator[None]:
+    """One writer at a time: an exclusive ``flock`` on ``path``; ``StoreLockedError`` naming
+    ``holder`` (what is being written) when another process holds it, unless ``wait``."""
+    with path.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreLockedError(f"another ingest is writing to {holder}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def open_store(
     settings: Settings, backend: str | None = None, *, query_timeout_s: float | None = None
 ) -> GraphStore:
     """The configured store (``TIERWATCH_STORE``) or the one named. ``query_timeout_s``: Neo4j's
     reads carry it as their transaction timeout (the query service passes the API's limit)."""
-    name = backend or settings.store
-    if name == "networkx":
-        from tierwatch.graph.nx_store import NetworkXStore
+    name = store_name(backend or settings.store)
+    if name == EMBEDDED:
+        from tierwatch.graph.sqlite_store import SQLiteStore
 
-        return NetworkXStore(settings.store_dir)
+        return SQLiteStore(settings.store_dir)
     if name == "neo4j":
         from tierwatch.graph.neo4j_store import Neo4jStore
 
@@ -87,4 +109,4 @@ def open_store(
             batch_size=settings.neo4j_batch_size,
             query_timeout_s=query_timeout_s,
         )
-    raise ConfigError(f"unknown store {name!r}: use 'networkx' or 'neo4j'")
+    raise ConfigError(f"unknown store {name!r}: use 'embedded' (the default) or 'neo4j'")

@@ -3,7 +3,9 @@
 Every element a run touches is read first (merging needs it), so the writer keeps its
 before-image. If the run fails after some batches were committed (Neo4j commits batch by batch),
 ``rollback`` restores the before-images and deletes what the run created: the store is left as
-it was. Unchanged elements are not written at all, so re-running an ingest changes nothing.
+it was. A transactional store (the embedded SQLite store: the whole run is one transaction under
+``write_lock``, rolled back on error) needs no journal, so none is kept for it. Unchanged elements
+are not written at all, so re-running an ingest changes nothing.
 """
 
 from __future__ import annotations
@@ -70,6 +72,10 @@ class GraphWriter:
     _types: dict[str, str] = field(default_factory=dict)
     _pending: Future[None] | None = None
     _pool: ThreadPoolExecutor | None = None
+    _journal: bool = True
+
+    def __post_init__(self) -> None:
+        self._journal = not getattr(self.store, "transactional", False)
 
     def _submit(self, *calls: tuple[Callable[[Sequence[Stored]], None], Sequence[Stored]]) -> None:
         """Run a batch's store writes; on a server store, overlap them with merging the next batch.
@@ -112,7 +118,8 @@ class GraphWriter:
                 if old == new:
                     self.stats.nodes_unchanged += 1
                     continue
-                self._node_before.setdefault(rec.id, old)
+                if self._journal:
+                    self._node_before.setdefault(rec.id, old)
                 if old is None:
                     created.append(new)
                     self.stats.nodes_created += 1
@@ -139,7 +146,8 @@ class GraphWriter:
                 if old == new:
                     self.stats.edges_unchanged += 1
                     continue
-                self._edge_before.setdefault(rec.id, old)
+                if self._journal:
+                    self._edge_before.setdefault(rec.id, old)
                 if old is None:
                     created.append(new)
                     self.stats.edges_created += 1
@@ -170,14 +178,16 @@ class GraphWriter:
         for node in nodes:
             new = retire(node, dataset, version, ended)
             if new is not None:
-                self._node_before.setdefault(node["id"], node)
+                if self._journal:
+                    self._node_before.setdefault(node["id"], node)
                 changed_nodes.append(new)
         edges = [e for e in self.store.iter_edges(dataset=dataset)]
         changed_edges = []
         for edge in edges:
             new = retire(edge, dataset, version, ended)
             if new is not None:
-                self._edge_before.setdefault(edge["id"], edge)
+                if self._journal:
+                    self._edge_before.setdefault(edge["id"], edge)
                 changed_edges.append(new)
         for start in range(0, len(changed_nodes), self.batch_size):
             self.store.put_nodes(changed_nodes[start : start + self.batch_size])
@@ -186,7 +196,8 @@ class GraphWriter:
         self.stats.retired += len(changed_nodes) + len(changed_edges)
 
     def rollback(self) -> None:
-        """Undo everything this writer did: delete what it created, restore what it changed."""
+        """Undo everything this writer did: delete what it created, restore what it changed (a
+        transactional store's ROLLBACK does it: its journal is empty)."""
         with contextlib.suppress(Exception):  # the failure being rolled back: undo regardless
             self.flush()
         created_edges = [i for i, old in self._edge_before.items() if old is None]

@@ -1,8 +1,8 @@
 """Shared fixtures: settings on a temp folder, the store parametrised over both backends, real data.
 
-- ``store``: every test that takes it runs on NetworkX and on the real Neo4j the test command
-  starts (``scripts/test``). Without a Neo4j answering at TIERWATCH_NEO4J_URI the Neo4j variant is
-  skipped with the reason, except under CI=true where it fails.
+- ``store``: every test that takes it runs on the embedded store (SQLite) and on the real Neo4j the
+  test command starts (``scripts/test``). Without a Neo4j answering at TIERWATCH_NEO4J_URI the Neo4j
+  variant is skipped with the reason, except under CI=true where it fails.
 - ``real_data``: the real-data directory (TIERWATCH_REAL_DATA_DIR). Tests that need restricted
   files skip, saying why, when it is not set; under CI=true its absence is a failure.
 - ``open_data``: the committed open files (data/open), always present.
@@ -71,16 +71,16 @@ def neo4j_uri() -> str:
     return uri
 
 
-BACKENDS = ["networkx", "neo4j"]
+BACKENDS = ["embedded", "neo4j"]
 
 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, settings: Settings):
     """An empty store of each backend."""
-    if request.param == "networkx":
-        from tierwatch.graph.nx_store import NetworkXStore
+    if request.param == "embedded":
+        from tierwatch.graph.sqlite_store import SQLiteStore
 
-        s = NetworkXStore(settings.store_dir)
+        s = SQLiteStore(settings.store_dir)
     else:
         uri = request.getfixturevalue("neo4j_uri")
         from tierwatch.graph.neo4j_store import Neo4jStore

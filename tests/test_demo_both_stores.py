@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.console import Console
 from tierwatch.graph.dump import canonical_hash
 from tierwatch.graph.neo4j_store import Neo4jStore
-from tierwatch.graph.nx_store import NetworkXStore
+from tierwatch.graph.sqlite_store import SQLiteStore
 from tierwatch.ingest.manifest import load_demo, load_manifest
 from tierwatch.ingest.runner import run_ingest
 
@@ -20,11 +20,11 @@ def _load(settings, store):
 
 def test_demo_loads_every_dataset_identically_on_both_stores(settings, real_data, neo4j_uri, tmp_path):
     manifest = [d for d in load_manifest(settings.manifest_file) if d.demo]  # not the tests-only sets
-    nx_store = NetworkXStore(tmp_path / "nx")
+    embedded = SQLiteStore(tmp_path / "embedded")
     neo = Neo4jStore(neo4j_uri, "neo4j", "tierwatch")
     neo.clear()
     try:
-        reports = _load(settings, nx_store)
+        reports = _load(settings, embedded)
         assert [r.dataset for r in reports] == [d.dataset for d in manifest], "every dataset loads"
         for r in reports:
             for c in r.counts.values():
@@ -33,18 +33,18 @@ def test_demo_loads_every_dataset_identically_on_both_stores(settings, real_data
         assert [(r.dataset, r.nodes, r.edges) for r in reports] == [
             (r.dataset, r.nodes, r.edges) for r in neo_reports
         ]
-        assert nx_store.counts() == neo.counts()
-        first = canonical_hash(nx_store)
+        assert embedded.counts() == neo.counts()
+        first = canonical_hash(embedded)
         assert first == canonical_hash(neo)
-        sources = {n["dataset"] for n in nx_store.iter_nodes(types=["Source"])}
+        sources = {n["dataset"] for n in embedded.iter_nodes(types=["Source"])}
         assert sources == {d.dataset for d in manifest}
         # again: a no-op on both
-        for store in (nx_store, neo):
+        for store in (embedded, neo):
             again = _load(settings, store)
             assert (
                 sum(r.nodes_created + r.nodes_updated + r.edges_created + r.edges_updated for r in again) == 0
             )
-        assert canonical_hash(nx_store) == canonical_hash(neo) == first
+        assert canonical_hash(embedded) == canonical_hash(neo) == first
     finally:
         neo.clear()
         neo.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from tierwatch.graph.dump import canonical_dump, canonical_hash
 from tierwatch.graph.errors import IngestError, StoreLockedError
-from tierwatch.graph.nx_store import NetworkXStore
+from tierwatch.graph.sqlite_store import SQLiteStore
 from tierwatch.ingest.runner import run_ingest
 
 APPLE = "facilities/apple_supplier_list_2012-2022_cwgrouptw.csv"
@@ -24,15 +24,15 @@ def neo4j_store(neo4j_uri, settings):
 
 
 def test_both_stores_hold_the_same_graph(neo4j_store, settings, open_data, tmp_path):
-    nx_store = NetworkXStore(tmp_path / "nx")
-    for store in (nx_store, neo4j_store):
+    embedded = SQLiteStore(tmp_path / "embedded")
+    for store in (embedded, neo4j_store):
         run_ingest("apple-suppliers", [open_data / APPLE], store, settings)
-    assert nx_store.counts() == neo4j_store.counts()
-    nx_lines, neo_lines = canonical_dump(nx_store), canonical_dump(neo4j_store)
-    assert len(nx_lines) > 10_000
-    assert nx_lines == neo_lines
+    assert embedded.counts() == neo4j_store.counts()
+    emb_lines, neo_lines = canonical_dump(embedded), canonical_dump(neo4j_store)
+    assert len(emb_lines) > 10_000
+    assert emb_lines == neo_lines
     # the embedded store persisted what it holds: a fresh process reads the same graph
-    assert canonical_hash(NetworkXStore(tmp_path / "nx")) == canonical_hash(neo4j_store)
+    assert canonical_hash(SQLiteStore(tmp_path / "embedded")) == canonical_hash(neo4j_store)
 
 
 def test_failed_ingest_leaves_the_store_as_it_was(store, settings, open_data, tmp_path):
@@ -45,8 +45,8 @@ def test_failed_ingest_leaves_the_store_as_it_was(store, settings, open_data, tm
     with pytest.raises(IngestError, match="injected failure"):
         run_ingest("apple-suppliers", [open_data / APPLE], store, settings, fail_after_batches=5)
     assert canonical_hash(store) == before
-    if isinstance(store, NetworkXStore):
-        assert canonical_hash(NetworkXStore(settings.store_dir)) == before
+    if isinstance(store, SQLiteStore):
+        assert canonical_hash(SQLiteStore(settings.store_dir)) == before
 
 
 def test_new_version_retires_facts_it_no_longer_holds(store, settings, tmp_path):
@@ -67,8 +67,8 @@ def test_new_version_retires_facts_it_no_longer_holds(store, settings, tmp_path)
 
 
 def test_one_writer_at_a_time(tmp_path):
-    store = NetworkXStore(tmp_path / "s")
-    other = NetworkXStore(tmp_path / "s")
+    store = SQLiteStore(tmp_path / "s")
+    other = SQLiteStore(tmp_path / "s")
     with store.write_lock(), pytest.raises(StoreLockedError), other.write_lock():
         pass
 

@@ -67,7 +67,7 @@ class StoreQueryService:
         self.store = store
         self.backend: str = store.backend
         self.source: EmbeddedSource | Neo4jSource = (
-            EmbeddedSource(store) if store.backend == "networkx" else Neo4jSource(store)
+            Neo4jSource(store) if store.backend == "neo4j" else EmbeddedSource(store)
         )
 
     # -- lifecycle ---------------------------------------------------------------------------

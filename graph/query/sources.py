@@ -1,7 +1,7 @@
 """What the query engine reads from each store.
 
-- ``EmbeddedSource``: the NetworkX graph compiled once per store generation into a ``GraphIndex``
-  (scipy-style CSR arrays); traversals run on it directly.
+- ``EmbeddedSource``: the embedded (SQLite) store's nodes and edges compiled once per store
+  generation into a ``GraphIndex`` (scipy-style CSR arrays); traversals run on it directly.
 - ``Neo4jSource``: per-tier one-hop Cypher (cypher/upstream_step.cypher, downstream_step.cypher)
   gathers the nodes and chain edges within the hop bound, then the places and findings around
   them; the gathered subgraph is compiled with the same code, so the same search runs on it.
@@ -85,6 +85,9 @@ def _steps(rel: str, not_realised: bool, upstream: bool) -> tuple[bool, ...]:
 
 
 class EmbeddedSource:
+    """The embedded (SQLite) store compiled into one ``GraphIndex`` per store generation: nodes and
+    edges streamed from the database in one read transaction, so the index is one generation."""
+
     def __init__(self, store: Any) -> None:
         self.store = store
         self._index: GraphIndex | None = None
@@ -93,29 +96,21 @@ class EmbeddedSource:
 
     @property
     def generation(self) -> str:
-        return f"networkx:{self.store.generation}"
+        return f"embedded:{self.store.generation}"
 
     def refresh(self) -> bool:
-        return bool(self.store.reload_if_changed())
+        """True when another process committed a run since (the index is rebuilt on next use)."""
+        return bool(self.store.poll_generation())
 
     def full_index(self) -> GraphIndex:
         with self._lock:
-            if self._index is None or self._gen != self.store.generation or self._stale():
-                g = self.store.graph
-                self._index = compile_index(
-                    (d for _, d in g.nodes(data=True)),
-                    (d for _, _, d in g.edges(data=True)),
-                    hidden_ids=self._hidden_ids(),
-                )
-                self._gen = self.store.generation
-                self._sizes = self._size()
+            if self._index is None or self._gen != self.store.generation:
+                with self.store.snapshot() as gen:
+                    nodes = list(self.store.iter_nodes())
+                    edges = list(self.store.iter_edges())
+                self._index = compile_index(nodes, edges, hidden_ids=_hidden_ids(nodes, edges))
+                self._gen = gen
             return self._index
-
-    def _stale(self) -> bool:  # the graph was changed in this process without a save
-        return getattr(self, "_sizes", None) != self._size()
-
-    def _size(self) -> tuple[int, int]:  # O(1): the store's edge index, not an edge walk
-        return (self.store.graph.number_of_nodes(), len(self.store._edge_index))
 
     def index_for(
         self, root: str, direction: str, tiers: int, candidates: bool, target: str | None = None
@@ -126,36 +121,34 @@ class EmbeddedSource:
         return self.store.get_nodes([node_id]).get(node_id)
 
     def incident(self, ids: Iterable[str]) -> list[tuple[Stored, Stored]]:
-        g = self.store.graph
-        out = []
-        for nid in ids:
-            if nid not in g:
-                continue
-            for _, v, d in g.out_edges(nid, data=True):
-                out.append((d, g.nodes[v]))
-            for u, _, d in g.in_edges(nid, data=True):
-                out.append((d, g.nodes[u]))
-        return out
+        return self.store.incident(ids)
 
     def search_rows(self) -> list[Stored]:
         return [d for d in self.full_index().nodes if d["type"] not in SEARCH_SKIP_TYPES]
 
-    def _hidden_ids(self) -> frozenset[str]:
-        g = self.store.graph
-        targets: dict[str, list[Stored]] = {}
-        datasets: set[str] = set()
-        for fid, d in g.nodes(data=True):
-            if d.get("type") != "RiskFinding" or d.get("access") != "restricted":
-                continue
-            datasets.update(d.get("datasets", ()))
-            for _, t, e in g.out_edges(fid, data=True):
-                if e["type"] == "CONCERNS" and t not in targets:
-                    targets[t] = [g.nodes[m] for m in (*g.successors(t), *g.predecessors(t))]
-        return hidden_ids_of(targets, datasets, {t: g.nodes[t] for t in targets})
-
     def hidden(self) -> tuple[frozenset[str], frozenset[str]]:
         ix = self.full_index()
         return ix.hidden_datasets, ix.hidden_ids
+
+
+def _hidden_ids(nodes: list[Stored], edges: list[Stored]) -> frozenset[str]:
+    """Entities only access-restricted findings name (index.hidden_ids_of), from the element lists."""
+    by_id = {d["id"]: d for d in nodes}
+    restricted = {
+        d["id"] for d in nodes if d.get("type") == "RiskFinding" and d.get("access") == "restricted"
+    }
+    datasets: set[str] = set()
+    for fid in restricted:
+        datasets.update(by_id[fid].get("datasets", ()))
+    targets = {e["dst"] for e in edges if e["type"] == "CONCERNS" and e["src"] in restricted}
+    near: dict[str, set[str]] = {t: set() for t in targets}
+    for e in edges:
+        if e["src"] in near:
+            near[e["src"]].add(e["dst"])
+        if e["dst"] in near:
+            near[e["dst"]].add(e["src"])
+    rows = {t: [by_id[m] for m in sorted(ms)] for t, ms in near.items()}
+    return hidden_ids_of(rows, datasets, {t: by_id[t] for t in targets})
 
 
 class Neo4jSource:

@@ -17,7 +17,6 @@ Canaries (``CANARIES``), written with the real ``findings`` and ``links`` templa
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -93,7 +92,8 @@ def add_canaries(store, settings: Settings, work: Path) -> None:
 def demo_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An embedded store with the demo graph and the canaries (built once per session)."""
     from rich.console import Console
-    from tierwatch.graph.nx_store import NetworkXStore
+    from tierwatch.graph.sqlite_ops import copy_store, has_store
+    from tierwatch.graph.sqlite_store import SQLiteStore
     from tierwatch.ingest.manifest import load_demo
     from tierwatch.ingest.runner import run_ingest
 
@@ -102,12 +102,11 @@ def demo_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     real = os.environ.get("TIERWATCH_REAL_DATA_DIR")
     settings = Settings(store_dir=directory, real_data_dir=Path(real) if real else None)
     prebuilt = os.environ.get("TIERWATCH_TEST_DEMO_STORE")
-    if prebuilt and (Path(prebuilt) / "graph.pickle").exists():
-        directory.mkdir(parents=True)
-        shutil.copy2(Path(prebuilt) / "graph.pickle", directory / "graph.pickle")
-        store = NetworkXStore(directory)
+    if prebuilt and has_store(Path(prebuilt)):
+        copy_store(Path(prebuilt), directory)
+        store = SQLiteStore(directory)
     else:
-        store = NetworkXStore(directory)
+        store = SQLiteStore(directory)
 
         def run(source, paths, st, **options):
             return run_ingest(source, paths, st, settings, **options)
@@ -119,9 +118,9 @@ def demo_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _load_neo4j(directory: Path, uri: str) -> None:
     from tierwatch.graph.neo4j_store import Neo4jStore
-    from tierwatch.graph.nx_store import NetworkXStore
+    from tierwatch.graph.sqlite_store import SQLiteStore
 
-    source = NetworkXStore(directory)
+    source = SQLiteStore(directory)
     neo = Neo4jStore(uri, "neo4j", "tierwatch")
     try:
         if neo.counts() == source.counts():
@@ -141,12 +140,12 @@ def demo_neo4j(demo_store_dir: Path, neo4j_uri: str) -> str:
     return neo4j_uri
 
 
-@pytest.fixture(params=["networkx", "neo4j"])
+@pytest.fixture(params=["embedded", "neo4j"])
 def demo_settings(request: pytest.FixtureRequest, demo_store_dir: Path, tmp_path: Path) -> Settings:
     """Settings pointing at the demo graph on each backend, with a fresh keys file."""
-    if request.param == "networkx":
+    if request.param == "embedded":
         return Settings(
-            store="networkx",
+            store="embedded",
             store_dir=demo_store_dir,
             keys_file=tmp_path / "keys.json",
             api_query_timeout_s=120,
@@ -166,4 +165,4 @@ def demo_settings(request: pytest.FixtureRequest, demo_store_dir: Path, tmp_path
 def demo_app_settings(demo_store_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Embedded-store settings for session-wide apps (schemathesis)."""
     keys = tmp_path_factory.mktemp("keys") / "keys.json"
-    return Settings(store="networkx", store_dir=demo_store_dir, keys_file=keys)
+    return Settings(store="embedded", store_dir=demo_store_dir, keys_file=keys)

@@ -108,12 +108,11 @@ def test_public_sees_no_canary(demo_settings: Settings) -> None:
 
 def test_public_answers_do_not_change_when_access_canaries_go(demo_store_dir, tmp_path) -> None:
     """Not even counts: public's answers are byte-identical without the access-restricted rows."""
-    import shutil
+    from tierwatch.graph.sqlite_ops import copy_store
+    from tierwatch.graph.sqlite_store import SQLiteStore
 
-    from tierwatch.graph.nx_store import NetworkXStore
-
-    shutil.copy2(demo_store_dir / "graph.pickle", tmp_path / "graph.pickle")
-    store = NetworkXStore(tmp_path)
+    copy_store(demo_store_dir, tmp_path)
+    store = SQLiteStore(tmp_path)
     gone = [
         n["id"]
         for n in store.iter_nodes(dataset="canary-findings")

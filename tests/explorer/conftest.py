@@ -1,7 +1,8 @@
 """The explorer's fixtures: the demo graph loaded once per session, settings pointing at it.
 
-``TIERWATCH_TEST_DEMO_STORE`` may name an already loaded demo store (a folder with graph.pickle)
-to skip the load during development; CI loads the bundle afresh.
+``TIERWATCH_TEST_DEMO_STORE`` may name an already loaded demo store (a folder with graph.sqlite, or
+an older version's graph.pickle) to skip the load during development; it is copied, never written.
+CI loads the bundle afresh.
 """
 
 from __future__ import annotations
@@ -21,16 +22,19 @@ def _real_dir() -> Path | None:
 
 @pytest.fixture(scope="session")
 def demo_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    prebuilt = os.environ.get("TIERWATCH_TEST_DEMO_STORE")
-    if prebuilt and (Path(prebuilt) / "graph.pickle").exists():
-        return Path(prebuilt)
-    from tierwatch.graph.nx_store import NetworkXStore
+    from tierwatch.graph.sqlite_ops import copy_store, has_store
+    from tierwatch.graph.sqlite_store import SQLiteStore
     from tierwatch.ingest.manifest import load_demo
     from tierwatch.ingest.runner import run_ingest
 
     directory = tmp_path_factory.mktemp("explorer-demo") / "store"
+    prebuilt = os.environ.get("TIERWATCH_TEST_DEMO_STORE")
+    if prebuilt and has_store(Path(prebuilt)):
+        copy_store(Path(prebuilt), directory)
+        SQLiteStore(directory).close()  # an older version's pickle is converted here, once
+        return directory
     settings = Settings(store_dir=directory, real_data_dir=_real_dir())
-    store = NetworkXStore(directory)
+    store = SQLiteStore(directory)
 
     def run(source, paths, graph, **options):
         return run_ingest(source, paths, graph, settings, **options)
@@ -46,7 +50,7 @@ def demo_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_env(demo_store_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """Settings (through the environment, as `tierwatch explore` passes them) on the demo store,
     with a keys file of the test's own."""
-    monkeypatch.setenv("TIERWATCH_STORE", "networkx")
+    monkeypatch.setenv("TIERWATCH_STORE", "embedded")
     monkeypatch.setenv("TIERWATCH_STORE_DIR", str(demo_store_dir))
     monkeypatch.setenv("TIERWATCH_KEYS_FILE", str(tmp_path / "keys.json"))
     monkeypatch.delenv("TIERWATCH_OPEN_LICENCE_RESTRICTED_TO_PUBLIC", raising=False)
@@ -59,12 +63,13 @@ def load_into_neo4j(nx_dir: Path, uri: str) -> None:
     """Copy the embedded demo store's elements into the test Neo4j unless it already holds exactly them
     (the two stores hold byte-identical elements, so this is the demo graph on Neo4j)."""
     from tierwatch.graph.neo4j_store import Neo4jStore
-    from tierwatch.graph.nx_store import NetworkXStore
+    from tierwatch.graph.sqlite_store import SQLiteStore
 
-    source = NetworkXStore(nx_dir)
+    source = SQLiteStore(nx_dir)
     neo = Neo4jStore(uri, "neo4j", "tierwatch")
     try:
-        ids = sorted(source.graph.nodes)[:: max(1, source.graph.number_of_nodes() // 200)]
+        all_ids = [n["id"] for n in source.iter_nodes()]
+        ids = all_ids[:: max(1, len(all_ids) // 200)]
         if neo.counts() == source.counts() and source.get_nodes(ids) == neo.get_nodes(ids):
             return
         with neo.write_lock():

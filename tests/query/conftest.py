@@ -14,7 +14,6 @@ Canaries, written with the real ``findings`` and ``links`` pipelines:
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -92,7 +91,8 @@ def add_canaries(store, settings: Settings, work: Path) -> None:
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from rich.console import Console
-    from tierwatch.graph.nx_store import NetworkXStore
+    from tierwatch.graph.sqlite_ops import copy_store, has_store
+    from tierwatch.graph.sqlite_store import SQLiteStore
     from tierwatch.ingest.manifest import load_demo
     from tierwatch.ingest.runner import run_ingest
 
@@ -103,12 +103,11 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = base / "store"
     settings = Settings(store_dir=directory, real_data_dir=Path(real))
     prebuilt = os.environ.get("TIERWATCH_TEST_DEMO_STORE")
-    if prebuilt and (Path(prebuilt) / "graph.pickle").exists():
-        directory.mkdir(parents=True)
-        shutil.copy2(Path(prebuilt) / "graph.pickle", directory / "graph.pickle")
-        store = NetworkXStore(directory)
+    if prebuilt and has_store(Path(prebuilt)):
+        copy_store(Path(prebuilt), directory)
+        store = SQLiteStore(directory)
     else:
-        store = NetworkXStore(directory)
+        store = SQLiteStore(directory)
         load_demo(
             settings,
             store,
@@ -128,9 +127,9 @@ def load_into_neo4j(nx_dir: Path, uri: str) -> None:
     (a full comparison once per session, then by counts: other modules load other graphs)."""
     from tierwatch.graph.dump import canonical_hash
     from tierwatch.graph.neo4j_store import Neo4jStore
-    from tierwatch.graph.nx_store import NetworkXStore
+    from tierwatch.graph.sqlite_store import SQLiteStore
 
-    source = NetworkXStore(nx_dir)
+    source = SQLiteStore(nx_dir)
     neo = Neo4jStore(uri, "neo4j", "tierwatch")
     try:
         counts = neo.counts()
@@ -156,30 +155,30 @@ def _service(backend: str, directory: Path, request: pytest.FixtureRequest):
         load_into_neo4j(directory, uri)
         svc = open_query_service(Settings(store_dir=directory, neo4j_uri=uri), "neo4j")
     else:
-        svc = open_query_service(Settings(store_dir=directory), "networkx")
+        svc = open_query_service(Settings(store_dir=directory), "embedded")
     svc.refresh()
     return svc
 
 
 def services_on(directory: Path, request: pytest.FixtureRequest, nodes: list, edges: list):
     """(embedded, neo4j) services on a store written from these records (generated graphs)."""
-    from tierwatch.graph.nx_store import NetworkXStore
     from tierwatch.graph.query import open_query_service
+    from tierwatch.graph.sqlite_store import SQLiteStore
     from tierwatch.graph.writer import GraphWriter
 
-    store = NetworkXStore(directory)
+    store = SQLiteStore(directory)
     with store.write_lock():
         w = GraphWriter(store)
         w.write_nodes(nodes)
         w.write_edges(edges)
     uri = request.getfixturevalue("neo4j_uri")
     load_into_neo4j(directory, uri)
-    a = open_query_service(Settings(store_dir=directory), "networkx")
+    a = open_query_service(Settings(store_dir=directory), "embedded")
     b = open_query_service(Settings(store_dir=directory, neo4j_uri=uri), "neo4j")
     return a, b
 
 
-@pytest.fixture(params=["networkx", "neo4j"])
+@pytest.fixture(params=["embedded", "neo4j"])
 def demo(request: pytest.FixtureRequest, demo_dir: Path):
     """A QueryService on the demo graph (with canaries), on each store."""
     svc = _service(request.param, demo_dir, request)
@@ -190,7 +189,7 @@ def demo(request: pytest.FixtureRequest, demo_dir: Path):
 @pytest.fixture
 def demo_pair(request: pytest.FixtureRequest, demo_dir: Path):
     """(embedded, neo4j) services on the demo graph."""
-    a = _service("networkx", demo_dir, request)
+    a = _service("embedded", demo_dir, request)
     b = _service("neo4j", demo_dir, request)
     yield a, b
     a.close()

@@ -27,8 +27,8 @@ ROOT = "tw:timeout:buyer"
 def dense_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A buyer, a contract, a brand and LAYERS layers of WIDTH factories, each layer supplying every
     factory of the next one down: few elements, very many paths."""
-    from tierwatch.graph.nx_store import NetworkXStore
     from tierwatch.graph.records import EdgeRecord, NodeRecord, Provenance, edge_id
+    from tierwatch.graph.sqlite_store import SQLiteStore
     from tierwatch.graph.writer import GraphWriter
 
     prov = [Provenance("tw-timeout", "v1", "generated", "row", 0.9, "declared")]
@@ -51,7 +51,7 @@ def dense_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ]
         below = here
     directory = tmp_path_factory.mktemp("query-timeout") / "store"
-    store = NetworkXStore(directory)
+    store = SQLiteStore(directory)
     with store.write_lock():
         writer = GraphWriter(store)
         writer.write_nodes(nodes)

@@ -21,7 +21,7 @@ err = Console(stderr=True)
 
 
 def _register() -> None:
-    from tierwatch.cli import data_cmds, neo4j_cmd, query_cmds, serve_cmds
+    from tierwatch.cli import data_cmds, neo4j_cmd, query_cmds, serve_cmds, store_cmd
 
     data_cmds.register(app)
     query_cmds.register(app)
@@ -30,6 +30,7 @@ def _register() -> None:
 
     explore_cmd.register(app)
     app.add_typer(neo4j_cmd.app, name="neo4j")
+    app.add_typer(store_cmd.app, name="store")
 
 
 #: usage errors of click and of the click typer vendors (typer._click): exit 2 with click's message
