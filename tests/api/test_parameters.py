@@ -167,7 +167,7 @@ def test_explorer_downloads_use_the_same_code_path() -> None:
 
 
 def test_store_does_not_depend_on_the_working_directory(demo_settings: Settings, tmp_path: Path) -> None:
-    if demo_settings.store != "networkx":
+    if demo_settings.store != "embedded":
         pytest.skip("the store directory is the embedded store's")
     env = _env(demo_settings, tmp_path)
     env.pop("TIERWATCH_STORE_DIR")
@@ -178,7 +178,7 @@ def test_store_does_not_depend_on_the_working_directory(demo_settings: Settings,
     assert run.returncode == 2 and f"store at {empty} holds no graph" in run.stderr, run.stderr
     assert "0 matches" not in run.stdout
     stats = json.loads(_tierwatch(env, elsewhere, "stats", "--json").stdout)
-    assert stats["store"] == {"backend": "networkx", "location": str(empty)}
+    assert stats["store"] == {"backend": "embedded", "location": str(empty)}
     # with the demo store in the per-user place, the same command finds Apple from any directory
     env["TIERWATCH_STORE_DIR"] = str(demo_settings.store_dir)
     found = json.loads(_tierwatch(env, elsewhere, "search", "apple", "--json").stdout)
@@ -207,7 +207,7 @@ def test_demo_refuses_a_taken_port_before_loading(tmp_path: Path) -> None:
         assert run.returncode == 2, run.stderr
         text = " ".join(run.stderr.split())
         assert f"port {port} on 127.0.0.1 is in use" in text and "--api-port" in text
-        assert "TIERWATCH_API_PORT" in text and not (tmp_path / "store" / "graph.pickle").exists()
+        assert "TIERWATCH_API_PORT" in text and not (tmp_path / "store" / "graph.sqlite").exists()
         env["TIERWATCH_API_PORT"] = str(port + 1)
         env["TIERWATCH_EXPLORER_PORT"] = str(port)
         run = _tierwatch(env, tmp_path, "demo")

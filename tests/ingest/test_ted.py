@@ -66,10 +66,10 @@ def ted(request, tmp_path_factory):
     """(store, reports by dataset, settings): every committed TED file, ingested once."""
     tmp = tmp_path_factory.mktemp(f"ted-{request.param}")
     settings = Settings(store_dir=tmp / "store", real_data_dir=None)
-    if request.param == "networkx":
-        from tierwatch.graph.nx_store import NetworkXStore
+    if request.param == "embedded":
+        from tierwatch.graph.sqlite_store import SQLiteStore
 
-        store = NetworkXStore(settings.store_dir)
+        store = SQLiteStore(settings.store_dir)
     else:
         uri = request.getfixturevalue("neo4j_uri")
         from tierwatch.graph.neo4j_store import Neo4jStore

@@ -84,7 +84,7 @@ def test_without_the_rule_the_detour_reaches_hondas_plants(demo_dir):
     from tierwatch.graph.query import open_query_service
     from tierwatch.graph.query.traverse import NO_RULE, arc_mask, search
 
-    svc = open_query_service(Settings(store_dir=demo_dir), "networkx")
+    svc = open_query_service(Settings(store_dir=demo_dir), "embedded")
     ix = svc.source.full_index()
     mask = arc_mask(ix, TraversalFilter(), ANALYST)
     free = search(ix, ix.pos[RCMP], "upstream", 6, mask, rule=NO_RULE)

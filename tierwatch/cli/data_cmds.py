@@ -16,7 +16,7 @@ from tierwatch.graph.store import open_store
 from tierwatch.ingest.framework import IngestReport
 
 out = Console()
-StoreOpt = Annotated[str | None, typer.Option("--store", help="networkx (default) or neo4j")]
+StoreOpt = Annotated[str | None, typer.Option("--store", help="embedded (default) or neo4j")]
 
 
 def register(app: typer.Typer) -> None:

@@ -20,7 +20,7 @@ from tierwatch.graph.errors import QueryError
 from tierwatch.graph.settings import get_settings
 
 out = Console()
-StoreOpt = Annotated[str | None, typer.Option("--store", help="networkx (default) or neo4j")]
+StoreOpt = Annotated[str | None, typer.Option("--store", help="embedded (default) or neo4j")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the answer as JSON")]
 RoleOpt = Annotated[str, typer.Option("--role", help="analyst (the local operator) or public (preview)")]
 TiersOpt = Annotated[int, typer.Option("--tiers", min=1, max=8, help="tiers to walk (<= 8)")]

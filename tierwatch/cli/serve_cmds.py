@@ -70,7 +70,7 @@ def _uvicorn(host: str, port: int, store: str | None) -> None:
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="default 127.0.0.1")] = None,
     port: Annotated[int | None, typer.Option("--port", help="default 8000")] = None,
-    store: Annotated[str | None, typer.Option("--store", help="networkx (default) or neo4j")] = None,
+    store: Annotated[str | None, typer.Option("--store", help="embedded (default) or neo4j")] = None,
 ) -> None:
     """Serve the API (interactive docs at /docs, served offline)."""
     settings = get_settings()
