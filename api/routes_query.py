@@ -65,6 +65,10 @@ def make_router(settings: Settings) -> APIRouter:
         include_candidates: Annotated[
             bool, Query(description="follow unconfirmed candidate links, labelled")
         ] = False,
+        require_overlap: Annotated[
+            bool,
+            Query(description="with as_of: follow supply and spend links only when their period is known"),
+        ] = False,
     ) -> TraversalFilter:
         return make_filter(
             commodities=commodity,
@@ -73,6 +77,7 @@ def make_router(settings: Settings) -> APIRouter:
             min_confidence=min_confidence,
             as_of=as_of,
             include_candidates=include_candidates,
+            require_overlap=require_overlap,
         )
 
     Tiers = Annotated[int, Query(ge=1, le=max_tiers, description=f"tiers to walk (<= {max_tiers})")]
@@ -92,8 +97,11 @@ def make_router(settings: Settings) -> APIRouter:
         pg: PageDep,
         q: Annotated[
             str,
-            Query(min_length=1, max_length=200, description="name, alias, identifier (scheme:value) or id"),
-        ],
+            Query(
+                max_length=200,
+                description="name, alias, identifier (scheme:value) or id; empty with `type`: list that type",
+            ),
+        ] = "",
         type: Annotated[list[NodeType], Query(max_length=20)] = [],  # noqa: B006
         country: Annotated[
             str | None, Query(max_length=10, description="only entities in this country (ISO 3166-1 alpha-2)")

@@ -34,6 +34,14 @@ CHAINS: dict[str, tuple[str, ...]] = {
     "ict": ("brand", "assembler", "component maker", "smelter or refiner", "mine"),
     "vehicles": ("brand", "pack or cell maker", "cathode or precursor", "refiner", "mine"),
 }
+#: contract categories (ingest/vocab/cpv_categories.toml, `chain`) -> the chain coverage expects; a
+#: goods category not listed here (medical devices, pharmaceuticals, apparel ...) has no chain yet
+CATEGORY_CHAINS: dict[str, str] = {
+    "ict": "ict",
+    "phones": "ict",
+    "vehicles": "vehicles",
+    "batteries": "vehicles",
+}
 VENDOR_LINKS = ("AWARDED_TO", "COVERS", "SPENDS_WITH")
 #: contract categories the OCDS and TED pipelines store when no classification code is for goods
 NOT_GOODS = ("services", "works")
@@ -288,11 +296,24 @@ def _specific(ix: GraphIndex, sub: Reach, chain: str) -> int:
 
 
 def _contract_categories(ix: GraphIndex, nodes: list[int]) -> set[str]:
+    """The chains the contracts on a path expect, from their categories."""
     cats: set[str] = set()
     for v in nodes:
         if ix.nodes[v]["type"] == "Contract":
-            cats.update(c for c in ix.nodes[v].get("categories", ()) if c in CHAINS)
+            cats.update(CATEGORY_CHAINS[c] for c in ix.nodes[v].get("categories", ()) if c in CATEGORY_CHAINS)
     return cats
+
+
+def _chainless_goods(ix: GraphIndex, nodes: list[int]) -> list[str]:
+    """Goods categories of the contracts on a path for which no chain is defined yet, or []."""
+    found = {
+        c
+        for v in nodes
+        if ix.nodes[v]["type"] == "Contract"
+        for c in ix.nodes[v].get("categories", ())
+        if c not in CATEGORY_CHAINS and c not in NOT_GOODS
+    }
+    return sorted(found)
 
 
 def _chain_note(name: str, chain: str, steps: list[CoverageStep]) -> str:
@@ -349,6 +370,13 @@ def coverage(reach: Reach, mask: np.ndarray, tiers: int, open_mask: np.ndarray |
         if not_goods:  # a services or works contract: no supply chain is expected
             name = ix.nodes[a].get("name") or ix.nodes[a]["id"]
             notes.append(f"{name}: not a goods contract ({', '.join(not_goods)}): no supply chain expected")
+            continue
+        chainless = [] if cats else _chainless_goods(ix, nodes)
+        if chainless:  # goods whose chain tierwatch does not define yet: say so, do not guess one
+            name = ix.nodes[a].get("name") or ix.nodes[a]["id"]
+            notes.append(
+                f"{name}: {', '.join(chainless)} contract: no supply chain is defined for this category yet"
+            )
             continue
         remaining = max(1, tiers - int(reach.hops[a])) if a != reach.root else tiers
         sub = search(ix, a, "upstream", remaining, mask)

@@ -194,6 +194,7 @@ def make_filter(
     min_confidence: float = 0.0,
     as_of: str | None = None,
     include_candidates: bool = False,
+    require_overlap: bool = False,
 ) -> TraversalFilter:
     """A ``TraversalFilter`` from user input, or a ``QueryError`` naming what is wrong (countries and
     types are checked here; commodities need the graph: ``QueryService`` checks them)."""
@@ -205,6 +206,7 @@ def make_filter(
             min_confidence=min_confidence,
             as_of=as_of,
             include_candidates=include_candidates,
+            require_overlap=require_overlap,
         )
     except ValidationError as exc:
         raise QueryError("; ".join(_message(e) for e in exc.errors())) from None

@@ -114,3 +114,11 @@ def test_table_is_versioned_and_its_chains_exist():
     used = {c for rows in table.prefixes.values() for cats in rows.values() for c in cats}
     assert used == set(table.categories), "every category is used, every used category is listed"
     assert cpv.chain_for("phones") == "ict" and cpv.chain_for("medical_devices") is None
+
+
+def test_coverage_chains_follow_the_table():
+    """The query layer's category -> chain map (graph/ cannot import ingest/) is the table's."""
+    from tierwatch.graph.query.exposure import CATEGORY_CHAINS
+
+    table = {c: cpv.chain_for(c) for c in cpv.table().categories}
+    assert {c: ch for c, ch in table.items() if ch} == CATEGORY_CHAINS

@@ -107,6 +107,13 @@ def generated_pair(tmp_path: Path, request: pytest.FixtureRequest):
             {"name": "tantalum"},
             [Provenance("syn", "v", "f", "t", 1.0, "declared")],
         ),
+        # the commodities the filters below name (a filter naming no Commodity node is refused)
+        *(
+            NodeRecord(
+                f"commodity:{c}", "Commodity", {"name": c}, [Provenance("syn", "v", "f", c, 1.0, "declared")]
+            )
+            for c in ("cobalt", "tin")
+        ),
         NodeRecord(
             "syn:finding:country-cd",
             "RiskFinding",

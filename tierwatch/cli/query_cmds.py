@@ -29,6 +29,13 @@ CountryOpt = Annotated[list[str] | None, typer.Option("--country", help="report 
 TypeOpt = Annotated[list[str] | None, typer.Option("--type", help="report only these entity types")]
 MinConfOpt = Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0)]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD")]
+OverlapOpt = Annotated[
+    bool,
+    typer.Option(
+        "--require-overlap",
+        help="with --as-of: follow supply and spend links only when their period is known",
+    ),
+]
 CandOpt = Annotated[bool, typer.Option("--candidates", help="follow unconfirmed candidate links (labelled)")]
 LimitOpt = Annotated[int, typer.Option("--limit", min=1, max=1000)]
 OffsetOpt = Annotated[int, typer.Option("--offset", min=0)]
@@ -81,7 +88,7 @@ def _viewer(role: str):
         raise QueryError("--role must be analyst or public") from None
 
 
-def _filters(commodity, country, types, min_confidence, as_of, candidates):
+def _filters(commodity, country, types, min_confidence, as_of, candidates, overlap=False):
     from tierwatch.graph.query.service import make_filter
 
     return make_filter(
@@ -91,6 +98,7 @@ def _filters(commodity, country, types, min_confidence, as_of, candidates):
         min_confidence=min_confidence,
         as_of=as_of,
         include_candidates=candidates,
+        require_overlap=overlap,
     )
 
 
@@ -328,6 +336,7 @@ def exposure(
     commodity: CommodityOpt = None,
     min_confidence: MinConfOpt = 0.0,
     as_of: AsOfOpt = None,
+    overlap: OverlapOpt = False,
     candidates: CandOpt = False,
     category: Annotated[list[str] | None, typer.Option("--category")] = None,
     hits: Annotated[int, typer.Option("--hits", min=1, max=1000, help="hits per category")] = 5,
@@ -336,7 +345,7 @@ def exposure(
     role: RoleOpt = "analyst",
 ) -> None:
     """What a buyer or contract is exposed to: risk categories, paths, evidence and coverage."""
-    flt = _filters(commodity, None, None, min_confidence, as_of, candidates)
+    flt = _filters(commodity, None, None, min_confidence, as_of, candidates, overlap)
     with _service(store) as svc:
         r = svc.exposure(
             entity_id,
@@ -394,13 +403,14 @@ def paths(
     commodity: CommodityOpt = None,
     min_confidence: MinConfOpt = 0.0,
     as_of: AsOfOpt = None,
+    overlap: OverlapOpt = False,
     candidates: CandOpt = False,
     store: StoreOpt = None,
     as_json: JsonOpt = False,
     role: RoleOpt = "analyst",
 ) -> None:
     """The k cheapest chain paths between two entities."""
-    flt = _filters(commodity, None, None, min_confidence, as_of, candidates)
+    flt = _filters(commodity, None, None, min_confidence, as_of, candidates, overlap)
     with _service(store) as svc:
         r = svc.paths(a, b, _viewer(role), k=k, max_hops=max_hops, filters=flt)
     if as_json:
