@@ -7,7 +7,8 @@
 2. A clean run of ``--source`` on a copy of it: its canonical dump hash is "after"; the clean run's
    timeline (start, when it took the write lock and began its transaction, end) is measured.
 3. ``--runs`` times: a fresh copy of the base store, ``tierwatch ingest`` started as its own process,
-   SIGKILL at a random moment (two in three inside the write phase, the rest anywhere in the run).
+   SIGKILL at a random moment: two in three at a random point of the write phase (once the run
+   holds the write lock, within the clean run's write time), the rest before the write begins.
    Then the store must open, and its canonical dump hash must equal "before" or "after"; every
    ``--rerun-every``-th killed store is ingested again and must then equal "after".
 
@@ -124,17 +125,22 @@ def main() -> None:
     failures = 0
     for run in range(1, args.runs + 1):
         fresh_copy(base, scratch)
-        if rng.random() < 2 / 3:
-            at = rng.uniform(timeline["write_start"], timeline["end"] * 1.05)
-        else:
-            at = rng.uniform(0.05, timeline["end"] * 1.05)
+        in_write = rng.random() < 2 / 3
+        write_s = timeline["end"] - timeline["write_start"]
         proc = subprocess.Popen(
             ingest_cmd(args.source, args.file),
             env=env_for(scratch),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(at)
+        t0 = time.perf_counter()
+        if in_write:  # once the run holds the write lock (its transaction is open), a random moment
+            while proc.poll() is None and not write_locked(scratch):
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0.0, write_s * 0.9))
+        else:  # anywhere before the write begins (mapping, reading the store)
+            time.sleep(rng.uniform(0.05, timeline["write_start"]))
+        at = time.perf_counter() - t0
         writing = write_locked(scratch)
         finished = proc.poll() is not None
         if not finished:
