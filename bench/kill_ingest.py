@@ -6,8 +6,10 @@
 1. A base store: the open Apple supplier list (data/open), so "before" is not empty.
 2. A clean run of ``--source`` on a copy of it: its canonical dump hash is "after"; the clean run's
    timeline (start, when it took the write lock and began its transaction, end) is measured.
-3. ``--runs`` times: a fresh copy of the base store, ``tierwatch ingest`` started as its own process,
-   SIGKILL at a random moment (two in three inside the write phase, the rest anywhere in the run).
+3. Until ``--runs`` kills hit a live run: a fresh copy of the base store, ``tierwatch ingest``
+   started as its own process, SIGKILL at a random moment: two in three at a random point of the
+   write phase (once the run holds the write lock, within the shortest clean run's write time),
+   the rest before the write begins.
    Then the store must open, and its canonical dump hash must equal "before" or "after"; every
    ``--rerun-every``-th killed store is ingested again and must then equal "after".
 
@@ -112,6 +114,11 @@ def main() -> None:
     fresh_copy(base, scratch)
     timeline = clean_run(args.source, args.file, scratch)
     after, after_gen = store_hash(scratch)
+    for _ in range(2):  # the shortest of three clean runs: kills then land inside the write
+        fresh_copy(base, scratch)
+        again = clean_run(args.source, args.file, scratch)
+        if again["end"] - again["write_start"] < timeline["end"] - timeline["write_start"]:
+            timeline = again
     assert after != before, "the run must change the store"
     print(
         f"machine: {os.cpu_count()} cores, shared with other work; work folder {work}\n"
@@ -122,19 +129,26 @@ def main() -> None:
     outcomes: Counter[str] = Counter()
     phases: Counter[str] = Counter()
     failures = 0
-    for run in range(1, args.runs + 1):
+    run = 0
+    while phases["writing"] + phases["not writing"] < args.runs:  # kills that hit a live run
+        run += 1
         fresh_copy(base, scratch)
-        if rng.random() < 2 / 3:
-            at = rng.uniform(timeline["write_start"], timeline["end"] * 1.05)
-        else:
-            at = rng.uniform(0.05, timeline["end"] * 1.05)
+        in_write = rng.random() < 2 / 3
+        write_s = timeline["end"] - timeline["write_start"]
         proc = subprocess.Popen(
             ingest_cmd(args.source, args.file),
             env=env_for(scratch),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        time.sleep(at)
+        t0 = time.perf_counter()
+        if in_write:  # once the run holds the write lock (its transaction is open), a random moment
+            while proc.poll() is None and not write_locked(scratch):
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0.0, write_s * 0.9))
+        else:  # anywhere before the write begins (mapping, reading the store)
+            time.sleep(rng.uniform(0.05, timeline["write_start"]))
+        at = time.perf_counter() - t0
         writing = write_locked(scratch)
         finished = proc.poll() is not None
         if not finished:
@@ -162,7 +176,10 @@ def main() -> None:
             line += f"; re-run -> {'after' if ok else 'WRONG: ' + redo.stderr[-300:]}"
             failures += 0 if ok else 1
         print(line, flush=True)
-    print(f"\n{args.runs} kills: {dict(phases)}; store afterwards: {dict(outcomes)}; violations: {failures}")
+    print(
+        f"\n{run} runs, {args.runs} killed while running: {dict(phases)}; "
+        f"store afterwards: {dict(outcomes)}; violations: {failures}"
+    )
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(1 if failures else 0)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from tierwatch.graph.dump import canonical_hash
 from tierwatch.graph.errors import IngestError, StoreError
+from tierwatch.graph.settings import Settings
 from tierwatch.graph.sqlite_schema import FILE_NAME, SCHEMA_VERSION
 from tierwatch.graph.sqlite_store import SQLiteStore
 from tierwatch.ingest.runner import run_ingest
@@ -249,3 +250,20 @@ def test_a_truncated_database_gives_a_clear_error(settings, open_data, tmp_path)
         canonical_hash(SQLiteStore(settings.store_dir))
     assert str(path) in str(caught.value)
     _assert_clear_error(settings.store_dir, path)
+
+
+def test_the_query_service_notices_a_run_another_process_committed(settings, open_data, tmp_path):
+    from tierwatch.graph.query import open_query_service
+
+    run_ingest(
+        "apple-suppliers", [_apple_rows(open_data, tmp_path, 100)], SQLiteStore(settings.store_dir), settings
+    )
+    svc = open_query_service(Settings(store_dir=settings.store_dir))
+    before, n_before = svc.generation, svc.source.full_index().n
+    assert not svc.refresh()
+    done = _cli(settings.store_dir, "ingest", "apple-suppliers", str(_apple_rows(open_data, tmp_path, 400)))
+    assert done.returncode == 0, done.stderr
+    assert svc.refresh() and svc.generation != before
+    ix = svc.source.full_index()
+    assert ix.n > n_before and ix.n == sum(SQLiteStore(settings.store_dir).counts()["nodes"].values())
+    svc.close()
