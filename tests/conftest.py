@@ -74,19 +74,24 @@ def neo4j_uri() -> str:
 BACKENDS = ["embedded", "neo4j"]
 
 
+def empty_store(backend: str, settings: Settings, request: pytest.FixtureRequest):
+    """An empty store of ``backend`` (the embedded one in ``settings.store_dir``; the test Neo4j cleared)."""
+    if backend == "embedded":
+        from tierwatch.graph.sqlite_store import SQLiteStore
+
+        return SQLiteStore(settings.store_dir)
+    uri = request.getfixturevalue("neo4j_uri")
+    from tierwatch.graph.neo4j_store import Neo4jStore
+
+    s = Neo4jStore(uri, "neo4j", "tierwatch", batch_size=settings.neo4j_batch_size)
+    s.clear()
+    return s
+
+
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest, settings: Settings):
     """An empty store of each backend."""
-    if request.param == "embedded":
-        from tierwatch.graph.sqlite_store import SQLiteStore
-
-        s = SQLiteStore(settings.store_dir)
-    else:
-        uri = request.getfixturevalue("neo4j_uri")
-        from tierwatch.graph.neo4j_store import Neo4jStore
-
-        s = Neo4jStore(uri, "neo4j", "tierwatch", batch_size=settings.neo4j_batch_size)
-        s.clear()
+    s = empty_store(request.param, settings, request)
     yield s
     s.close()
 

@@ -19,7 +19,7 @@ from tierwatch.graph.records import Provenance
 from tierwatch.graph.settings import Settings
 from tierwatch.ingest.runner import run_ingest
 
-from tests.conftest import BACKENDS, OPEN_DATA
+from tests.conftest import BACKENDS, OPEN_DATA, empty_store
 
 TED = OPEN_DATA / "ted"
 R2, CONVERTED, SDK = TED / "ted-xml-r2", TED / "eforms-converted", TED / "eforms-sdk-examples"
@@ -66,16 +66,7 @@ def ted(request, tmp_path_factory):
     """(store, reports by dataset, settings): every committed TED file, ingested once."""
     tmp = tmp_path_factory.mktemp(f"ted-{request.param}")
     settings = Settings(store_dir=tmp / "store", real_data_dir=None)
-    if request.param == "embedded":
-        from tierwatch.graph.sqlite_store import SQLiteStore
-
-        store = SQLiteStore(settings.store_dir)
-    else:
-        uri = request.getfixturevalue("neo4j_uri")
-        from tierwatch.graph.neo4j_store import Neo4jStore
-
-        store = Neo4jStore(uri, "neo4j", "tierwatch", batch_size=settings.neo4j_batch_size)
-        store.clear()
+    store = empty_store(request.param, settings, request)
     reports = {}
     for dataset, folder in RUNS:
         reports[dataset] = run_ingest("ted", sorted(folder.glob("*.xml")), store, settings, dataset=dataset)
