@@ -31,10 +31,13 @@ def test_risk_and_exposure_are_two_named_measures(demo):
 
 def test_a_path_says_when_its_links_do_not_overlap_in_time(demo):
     """RCMP -> Toyota (2017-2018 spend) -> smelter (2025 SEC Form SD declaration) -> DR Congo."""
-    r = demo.paths(RCMP, "country:CD", ANALYST, k=5, max_hops=6)
+    r = demo.paths(RCMP, "country:CD", ANALYST, k=10, max_hops=6)
     gaps = [p for p in r.paths if p.periods_overlap is False]
-    assert gaps, [p.nodes for p in r.paths]
-    for p in gaps:
+    assert all(p.period_note and "do not overlap in time" in p.period_note for p in gaps)
+    # among them the Form SD chains: a 2025 declaration joined to the 2017-2018 spend
+    declared = [p for p in gaps if any((lk.period_start or "").startswith("2025") for lk in p.links)]
+    assert declared, [p.nodes for p in r.paths]
+    for p in declared:
         spend = next(lk for lk in p.links if lk.type == "SPENDS_WITH")
         latest = max(lk.period_start for lk in p.links if lk.period_start)
         assert spend.fiscal_year == "2017-2018" and latest.startswith("2025")
