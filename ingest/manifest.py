@@ -27,7 +27,7 @@ class ManifestDataset:
     licence: str
     origin: str
     files: tuple[tuple[str, str], ...]  # (relative path, sha256)
-    demo: bool = True  # False: committed for the tests only (illustrative examples), not loaded by the demo
+    demo: bool = True  # False: not loaded by the demo (tests-only examples; files the explorer reads itself)
 
 
 def load_manifest(path: Path) -> list[ManifestDataset]:
