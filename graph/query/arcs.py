@@ -63,6 +63,9 @@ UPSTREAM_MEANS = (
 UP_OUT = tuple(sorted({*FORWARD, *BOTH}))
 UP_IN = tuple(sorted({*BACKWARD, *BOTH}))
 
+#: link types whose sources date them (a period or a fiscal year); only these can fail to overlap
+DATED_TYPES = ("SUPPLIES", "SPENDS_WITH")
+
 MICRO = 1_000_000
 INF_COST = 2**62
 

@@ -27,7 +27,6 @@ from tierwatch.graph.query.models import (
     Withheld,
 )
 from tierwatch.graph.query.paths import k_paths
-from tierwatch.graph.query.periods import chain_mask
 from tierwatch.graph.query.propagation import FORMULA, explain_path, propagate
 from tierwatch.graph.query.results import (
     entity_ref,
@@ -51,7 +50,7 @@ from tierwatch.graph.query.service import (
     check_types,
 )
 from tierwatch.graph.query.sources import EmbeddedSource, Neo4jSource
-from tierwatch.graph.query.traverse import Reach, search, withheld_links
+from tierwatch.graph.query.traverse import Reach, arc_mask, search, withheld_links
 from tierwatch.graph.records import SYSTEM_KEYS
 
 Stored = dict[str, Any]
@@ -113,7 +112,7 @@ class StoreQueryService:
         ix = self.source.index_for(entity_id, direction, tiers, filters.include_candidates)
         root = self._root(ix, entity_id, viewer)
         # place arcs lead out of places and commodities only: downstream from one (docs/QUERY.md)
-        mask = chain_mask(ix, filters, viewer, places=direction == "downstream")
+        mask = arc_mask(ix, filters, viewer, places=direction == "downstream")
         return search(ix, root, direction, tiers, mask), mask
 
     def _for_root(self, entity_id: str, filters: TraversalFilter) -> TraversalFilter:
@@ -129,7 +128,7 @@ class StoreQueryService:
             return Withheld()
         places = reach.direction == "downstream"
         links, nodes = withheld_links(
-            reach, mask, chain_mask(reach.ix, filters, viewer, licence=True, places=places)
+            reach, mask, arc_mask(reach.ix, filters, viewer, licence=True, places=places)
         )
         return Withheld(links=links, nodes=nodes)
 
@@ -140,7 +139,7 @@ class StoreQueryService:
         if viewer.sees_restricted_licence:
             return None
         places = reach.direction == "downstream"
-        mask = chain_mask(reach.ix, filters, viewer, licence=True, places=places)
+        mask = arc_mask(reach.ix, filters, viewer, licence=True, places=places)
         return search(reach.ix, reach.root, reach.direction, reach.tiers, mask)
 
     @staticmethod
@@ -343,7 +342,7 @@ class StoreQueryService:
             open_hits = hits_of(opened, self._reported(ix, opened.reached, filters), full)
             withheld.findings = exp.withheld_findings(hits, open_hits)
             withheld.paths = int((reach.hops[opened.reached] < 0).sum())
-            open_mask = chain_mask(ix, filters, viewer, licence=True)
+            open_mask = arc_mask(ix, filters, viewer, licence=True)
         cats = exp.categories(reach, hits, hits_per_category, categories, open_hits)
         cover = exp.coverage(reach, mask, tiers, open_mask) if coverage else Coverage(chains=[], notes=[])
         return ExposureResult(
@@ -385,11 +384,11 @@ class StoreQueryService:
             if d is None:
                 continue
             # a path may start or end at a place or commodity (place arcs: docs/QUERY.md)
-            found = k_paths(ix, s, d, direction, k, max_hops, chain_mask(ix, filters, viewer, places=True))
+            found = k_paths(ix, s, d, direction, k, max_hops, arc_mask(ix, filters, viewer, places=True))
             if not viewer.sees_restricted_licence and not withheld.paths:
                 # the same search with the licence mask lifted (the access mask never): its k best paths
                 # that this viewer does not get run through licence-restricted links or entities
-                lifted = chain_mask(ix, filters, viewer, licence=True, places=True)
+                lifted = arc_mask(ix, filters, viewer, licence=True, places=True)
                 opened = k_paths(ix, s, d, direction, k, max_hops, lifted)
                 mine = {tuple(a) for _, a, _ in found}
                 withheld.paths = sum(1 for _, a, _ in opened if tuple(a) not in mine)
@@ -422,7 +421,7 @@ class StoreQueryService:
         ix = self.source.full_index()
         v = self._root(ix, entity_id, viewer)
         prop = propagate(ix, viewer)
-        mask = chain_mask(ix, TraversalFilter(), viewer)
+        mask = arc_mask(ix, TraversalFilter(), viewer)
         inherited = 0.0
         for a in range(int(ix.up_ptr[v]), int(ix.up_ptr[v + 1])):
             if mask[a]:

@@ -13,15 +13,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import numpy as np
 from tierwatch.graph.query.arcs import day
-from tierwatch.graph.query.index import NO_END, NONE_DAY, GraphIndex
+from tierwatch.graph.query.index import NO_END
 from tierwatch.graph.query.models import Link
-from tierwatch.graph.query.service import TraversalFilter, Viewer
-from tierwatch.graph.query.traverse import arc_mask
 
-#: link types whose sources date them (a period or a fiscal year); only these can fail to overlap
-DATED_TYPES = ("SUPPLIES", "SPENDS_WITH")
 _WORDS = {"SPENDS_WITH": "spend", "SUPPLIES": "supply"}
 
 
@@ -64,25 +59,3 @@ def path_time(links: list[Link]) -> tuple[bool | None, int, str | None]:
         f"time ({gap} days, about {gap / 365.25:.1f} years, apart)"
     )
     return False, gap, note
-
-
-def chain_mask(
-    ix: GraphIndex,
-    filters: TraversalFilter,
-    viewer: Viewer,
-    *,
-    licence: bool | None = None,
-    places: bool = False,
-) -> np.ndarray:
-    """``traverse.arc_mask`` plus ``require_overlap``: with ``as_of``, dated link types need a known
-    period (``arc_mask`` has already checked that a known period covers ``as_of``)."""
-    mask = arc_mask(ix, filters, viewer, licence=licence, places=places)
-    if not (filters.require_overlap and filters.as_of):
-        return mask
-    key = f"chain_mask:{filters.model_dump_json()}:{viewer.key}:{licence}:{places}"
-    if key not in ix.cache:
-        dated_edge = np.array([e["type"] in DATED_TYPES for e in ix.edges], dtype=bool)
-        dated = dated_edge[ix.arc_edge] if len(ix.arc_edge) else np.zeros(0, dtype=bool)
-        known = (ix.arc_start != NONE_DAY) | (ix.arc_end != NO_END)
-        ix.cache[key] = mask & (~dated | known)
-    return ix.cache[key]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tierwatch.graph.query import kernels
 from tierwatch.graph.query.arcs import GROUP_RULE, INF_COST
-from tierwatch.graph.query.index import GraphIndex, commodity_id, gather
+from tierwatch.graph.query.index import NO_END, NONE_DAY, GraphIndex, commodity_id, gather
 from tierwatch.graph.query.service import TraversalFilter, Viewer
 
 #: the group rule as the kernel reads it ([state, arc kind] -> next state, -1 not allowed)
@@ -50,7 +50,7 @@ def _arc_mask(
     ix: GraphIndex, filters: TraversalFilter, viewer: Viewer, *, licence: bool | None = None, places: bool
 ) -> np.ndarray:
     """``licence`` overrides the viewer's licence switch (used to count what was withheld)."""
-    from tierwatch.graph.query.arcs import day
+    from tierwatch.graph.query.arcs import DATED_TYPES, day
 
     sees_licence = viewer.sees_restricted_licence if licence is None else licence
     m = np.ones(len(ix.arc_frm), dtype=bool) if places else ~ix.arc_place
@@ -72,6 +72,10 @@ def _arc_mask(
         d = day(filters.as_of)
         m &= (ix.arc_start <= d) & (ix.arc_end >= d)
         m &= (ix.arc_retired_end < 0) | (d < ix.arc_retired_end)
+        if filters.require_overlap:  # dated link types need a known period (QUERY.md "Time along a path")
+            dated_edge = np.array([e["type"] in DATED_TYPES for e in ix.edges], dtype=bool)
+            dated = dated_edge[ix.arc_edge] if len(ix.arc_edge) else np.zeros(0, dtype=bool)
+            m &= ~dated | (ix.arc_start != NONE_DAY) | (ix.arc_end != NO_END)
     else:
         m &= ix.arc_retired_end < 0
     return m
