@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     api_export_max_nodes: int = 5_000  # nodes in one export
     api_query_timeout_s: float = 10.0  # Neo4j transaction timeout and the API's wall clock per query
     api_query_threads: int = Field(default=0, ge=0)  # queries at once; 0: by store (api/deps.py)
+    # watchlists and alerts (graph/watch/): the outbox is <store_dir>/alerts.jsonl; the webhook optional
+    alerts_webhook_url: str | None = None  # alerts are POSTed here as JSON after each ingest, best effort
+    alerts_webhook_timeout_s: float = Field(default=5.0, gt=0)
 
     def store_location(self, backend: str | None = None) -> str:
         """Where the store named (default: the configured one) lives: a directory or a Neo4j URI."""
@@ -86,6 +89,11 @@ class Settings(BaseSettings):
     @property
     def quarantine_dir(self) -> Path:
         return self.store_dir / "quarantine"
+
+    @property
+    def alerts_outbox(self) -> Path:
+        """The alerts outbox: one JSON object per line, appended after each ingest that raised alerts."""
+        return self.store_dir / "alerts.jsonl"
 
     @property
     def keys_path(self) -> Path:

@@ -9,6 +9,10 @@ One file, ``<store_dir>/graph.sqlite``, that anyone can open with ``sqlite3``::
     changes(generation, kind, id)         ids each committed run wrote or deleted (kind 'node'/'edge';
                                           kind '*' = everything, e.g. after clear or restore); the last
                                           CHANGE_LOG_GENERATIONS generations are kept
+    watchlist(id, added_at, snapshot)     watched entities and their last exposure snapshot (JSON;
+                                          graph/watch/), since schema version 2
+    alerts(seq, at, run, dataset, entity, kind, subject, data)
+                                          alerts raised after ingests (data: the alert as JSON)
 
 ``generation`` rises by one for every committed run that changed something; readers (the query
 layer) compare it to know when to rebuild. The schema has a version (``SCHEMA_VERSION``): an older
@@ -26,7 +30,7 @@ from tierwatch.graph.errors import StoreError
 
 FILE_NAME = "graph.sqlite"
 FORMAT = "tierwatch-sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CHANGE_LOG_GENERATIONS = 8
 
 SCHEMA = """
@@ -60,8 +64,38 @@ CREATE TABLE IF NOT EXISTS changes (
 ) WITHOUT ROWID;
 """
 
+#: watchlists and alerts (graph/watch/): added by schema version 2, outside the graph (no generation)
+WATCH_SCHEMA = """
+CREATE TABLE IF NOT EXISTS watchlist (
+    id TEXT PRIMARY KEY,
+    added_at TEXT NOT NULL,
+    snapshot TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alerts (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    run TEXT NOT NULL,
+    dataset TEXT,
+    entity TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_at ON alerts(at);
+"""
+
+
+def _statements(script: str) -> list[str]:
+    return [s for s in script.split(";") if s.strip()]
+
+
+def _add_watch_tables(conn: sqlite3.Connection) -> None:
+    for statement in _statements(WATCH_SCHEMA):
+        conn.execute(statement)
+
+
 #: schema version N -> the step that turns a version-N file into version N+1 (run in one transaction)
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_watch_tables}
 
 #: Per connection. WAL: readers never block the writer nor each other and see only committed runs.
 #: No mmap: a reader scans the whole file once per generation (the query index), and mapped pages
@@ -135,9 +169,8 @@ def _check_or_create(conn: sqlite3.Connection, meta: dict[str, str], path: Path)
         tables = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
         if tables:
             raise StoreError(f"{path} is an SQLite file but not a tierwatch store (no meta table)")
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                conn.execute(statement)
+        for statement in _statements(SCHEMA + WATCH_SCHEMA):
+            conn.execute(statement)
         conn.executemany(
             "INSERT INTO meta(key, value) VALUES (?, ?)",
             [("format", FORMAT), ("schema_version", str(SCHEMA_VERSION)), ("generation", "0")],

@@ -122,9 +122,19 @@ def ingest(
             encoding=encoding,
             declarant=declarant,
         )
+        print_report(report)
+        if ingest_changed(report):  # watchlists and alerts (graph/watch/), after the run committed
+            from tierwatch.cli.watch_cmds import after_ingest
+
+            after_ingest(graph, settings, f"{report.dataset}@{report.version}", report.dataset)
     finally:
         graph.close()
-    print_report(report)
+
+
+def ingest_changed(report: IngestReport) -> bool:
+    """Whether the run changed the graph (then watched entities are checked for alerts)."""
+    r = report
+    return bool(r.nodes_created or r.nodes_updated or r.edges_created or r.edges_updated or r.retired)
 
 
 def demo(
@@ -158,6 +168,9 @@ def demo(
                 graph.clear()
         load_demo(settings, graph, run=run_with_progress, on_report=print_report, console=out)
         _print_stats(graph.counts(), None)
+        from tierwatch.cli.watch_cmds import after_ingest
+
+        after_ingest(graph, settings, "demo", None)  # watched entities (none unless added), once
     finally:
         graph.close()
     if serve:
