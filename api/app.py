@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from tierwatch.api import errors, routes_export, routes_meta, routes_query
+from tierwatch.api import errors, routes_export, routes_meta, routes_query, routes_watch
 from tierwatch.api.auth import KeyStore
 from tierwatch.api.deps import QueryRunner, ServiceHolder
 from tierwatch.api.errors import OrjsonResponse
@@ -70,7 +70,13 @@ def create_app(
             export=settings.api_export_max_nodes,
             timeout=settings.api_query_timeout_s,
         ),
-        openapi_tags=[{"name": "query"}, {"name": "risk"}, {"name": "export"}, {"name": "meta"}],
+        openapi_tags=[
+            {"name": "query"},
+            {"name": "risk"},
+            {"name": "export"},
+            {"name": "meta"},
+            {"name": "watch"},
+        ],
     )
     app.state.settings = settings
     app.state.services = holder
@@ -81,6 +87,7 @@ def create_app(
     app.include_router(routes_meta.make_router(VERSION))
     app.include_router(routes_export.make_router(settings))  # before the catch-all entity route
     app.include_router(routes_query.make_router(settings))
+    app.include_router(routes_watch.make_router(settings))  # analyst only (403 for the public role)
     logging.getLogger("tierwatch.api").debug("API created for store %s", settings.store)
     return app
 

@@ -54,6 +54,9 @@ PAGES = {
     "sources": st.Page(
         str(HERE / "sources.py"), title="Sources", icon=":material/library_books:", url_path="sources"
     ),
+    "alerts": st.Page(
+        str(HERE / "alerts.py"), title="Alerts", icon=":material/notifications:", url_path="alerts"
+    ),
 }
 ui.PAGES.clear()
 ui.PAGES.update(PAGES)
