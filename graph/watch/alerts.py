@@ -96,11 +96,18 @@ class AlertRun:
 
 
 def after_ingest(
-    store: GraphStore, settings: Settings, run: str, dataset: str | None, *, on: str | None = None
+    store: GraphStore,
+    settings: Settings,
+    run: str,
+    dataset: str | None,
+    *,
+    on: str | None = None,
+    svc: QueryService | None = None,
 ) -> AlertRun:
     """Take a new snapshot of every watched entity, record what changed as alerts (run ``run``,
     caused by ``dataset``), append them to the outbox and post them to the webhook. Call after an
-    ingest that changed the graph. ``on``: the day lapses are judged on (default today)."""
+    ingest that changed the graph. ``on``: the day lapses are judged on (default today); ``svc``: a
+    query service on ``store`` (default: a new one)."""
     started = time.perf_counter()
     result = AlertRun(run=run)
     records = watch_records(store)
@@ -109,7 +116,7 @@ def after_ingest(
         result.watched = len(watched)
         if not watched:
             return result
-        svc = query_service(store)
+        svc = svc or query_service(store)
         svc.refresh()
         at = now()
         for row in watched:

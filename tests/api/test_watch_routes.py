@@ -10,25 +10,19 @@ from fastapi.testclient import TestClient
 from tierwatch.api.app import create_app
 from tierwatch.api.auth import KeyStore, Role
 from tierwatch.graph.settings import Settings
+from tierwatch.graph.watch.snapshot import KINDS
+
+from tests.watch.support import copy_demo_store, ingest_test_finding
 
 RCMP = "canada:dept:rcmp-grc"
-FINDING = Path(__file__).parents[1] / "watch" / "fixtures" / "test_rcmp_smelter_finding.csv"
 
 
 @pytest.fixture
 def demo_copy(demo_store_dir: Path, tmp_path: Path) -> Settings:
     """Settings on a consistent copy of the demo store (watching writes to the store)."""
-    from tierwatch.graph.sqlite_store import SQLiteStore
-
-    source = SQLiteStore(demo_store_dir)
-    try:
-        (tmp_path / "store").mkdir()
-        source.backup(tmp_path / "store" / "graph.sqlite")
-    finally:
-        source.close()
     return Settings(
         store="embedded",
-        store_dir=tmp_path / "store",
+        store_dir=copy_demo_store(demo_store_dir, tmp_path / "store"),
         keys_file=tmp_path / "keys.json",
         api_query_timeout_s=120,
     )
@@ -49,10 +43,6 @@ def test_public_role_is_refused(demo_copy: Settings) -> None:
 
 
 def test_analyst_watches_the_rcmp_and_sees_the_alert(demo_copy: Settings) -> None:
-    from tierwatch.graph.sqlite_store import SQLiteStore
-    from tierwatch.graph.watch.alerts import after_ingest
-    from tierwatch.ingest.runner import run_ingest
-
     key = KeyStore(demo_copy.keys_path).add(Role.ANALYST)
     client = TestClient(create_app(demo_copy), raise_server_exceptions=False, headers={"X-API-Key": key})
     added = client.post(f"/v1/watch/{RCMP}")
@@ -66,12 +56,7 @@ def test_analyst_watches_the_rcmp_and_sees_the_alert(demo_copy: Settings) -> Non
         assert bad.status_code == 422 and "since" in bad.json()["error"]["message"]
     assert client.get("/v1/alerts").json() == []
 
-    store = SQLiteStore(demo_copy.store_dir)
-    try:
-        report = run_ingest("findings", [FINDING], store, demo_copy, dataset="test-watch-findings")
-        after_ingest(store, demo_copy, f"{report.dataset}@{report.version}", report.dataset)
-    finally:
-        store.close()
+    ingest_test_finding(demo_copy)
     raised = client.get("/v1/alerts").json()
     assert ("finding_new", "finding:tierwatch-test-suite:test-watch-1") in {
         (a["kind"], a["subject"]) for a in raised
@@ -92,14 +77,7 @@ def test_changes_route(demo_copy: Settings) -> None:
     body = answer.json()
     assert body["since"] == "2018-01-01" and body["until"] == "2025-06-30"
     assert body["before"]["findings"] > 0 and body["changes"]
-    assert {c["kind"] for c in body["changes"]} <= {
-        "finding_new",
-        "finding_retired",
-        "link_new",
-        "link_retired",
-        "strongest_changed",
-        "evidence_lapsed",
-    }
+    assert {c["kind"] for c in body["changes"]} <= set(KINDS)
     future = client.get(f"/v1/changes/{RCMP}", params={"since": "2999-01-01"})
     assert future.status_code == 422 and "future" in future.json()["error"]["message"]
     assert client.get("/v1/changes/zz:missing", params={"since": "2020-01-01"}).status_code == 404

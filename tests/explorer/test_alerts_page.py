@@ -9,22 +9,13 @@ import pytest
 from tierwatch.graph.settings import get_settings
 
 from tests.explorer.test_pages import RCMP, app, texts
-
-FINDING = Path(__file__).parents[1] / "watch" / "fixtures" / "test_rcmp_smelter_finding.csv"
+from tests.watch.support import copy_demo_store, ingest_test_finding
 
 
 @pytest.fixture
 def demo_copy_env(demo_store_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
-    from tierwatch.graph.sqlite_store import SQLiteStore
-
-    (tmp_path / "store").mkdir()
-    source = SQLiteStore(demo_store_dir)
-    try:
-        source.backup(tmp_path / "store" / "graph.sqlite")
-    finally:
-        source.close()
     monkeypatch.setenv("TIERWATCH_STORE", "embedded")
-    monkeypatch.setenv("TIERWATCH_STORE_DIR", str(tmp_path / "store"))
+    monkeypatch.setenv("TIERWATCH_STORE_DIR", str(copy_demo_store(demo_store_dir, tmp_path / "store")))
     monkeypatch.setenv("TIERWATCH_KEYS_FILE", str(tmp_path / "keys.json"))
     get_settings.cache_clear()
     yield get_settings()
@@ -42,16 +33,7 @@ def test_alerts_page_for_public_and_analyst(demo_copy_env) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert "Watching canada:dept:rcmp-grc (Royal Canadian Mounted Police)" in texts(at)
 
-    from tierwatch.graph.sqlite_store import SQLiteStore
-    from tierwatch.graph.watch.alerts import after_ingest
-    from tierwatch.ingest.runner import run_ingest
-
-    store = SQLiteStore(demo_copy_env.store_dir)
-    try:
-        report = run_ingest("findings", [FINDING], store, demo_copy_env, dataset="test-watch-findings")
-        after_ingest(store, demo_copy_env, f"{report.dataset}@{report.version}", report.dataset)
-    finally:
-        store.close()
+    ingest_test_finding(demo_copy_env)
     at = app(page="alerts", role="analyst")
     watched, raised = at.dataframe[0].value, at.dataframe[1].value
     assert list(watched["id"]) == [RCMP]

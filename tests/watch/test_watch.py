@@ -17,9 +17,8 @@ from tierwatch.graph.watch import alerts as watch
 from tierwatch.graph.watch.snapshot import today
 
 from tests.conftest import BACKENDS, empty_store
+from tests.watch.support import FINDING_1, FIXTURES, TEST_DATASET
 
-FIXTURES = Path(__file__).parent / "fixtures"
-FINDING_1 = FIXTURES / "test_rcmp_smelter_finding.csv"
 FINDING_2 = FIXTURES / "test_rcmp_smelter_finding_v2.csv"
 CANADA = (
     "procurement/canada_federal_contracts_brand_vendor_by_department_fy2017-2022.csv",
@@ -28,7 +27,6 @@ CANADA = (
 FORM_SD = "smelters/sec_form_sd/form_sd_brand_smelter_lists_cy2025_msi_tm_msft_hpe_xrx.csv"
 RCMP = "canada:dept:rcmp-grc"
 SMELTER = "sec:smelter:tin:pt-masbro-alam-stania"
-TEST_DATASET = "test-watch-findings"
 
 
 def build_chain(ingest, real_data: Path, open_data: Path) -> None:
