@@ -72,20 +72,27 @@ def main() -> None:
         t3 = time.perf_counter()
         report = run_ingest("findings", [FINDING], store, settings, dataset="test-watch-findings")
         t4 = time.perf_counter()
+        # the new generation's query index: a new process (the CLI) builds it whole; a long-lived one
+        # (the API, this bench's service) refreshes the one it holds
         fresh = watch.query_service(store)
-        fresh.refresh()  # the new generation's index, as after_ingest builds it
+        fresh.upstream(RCMP, Viewer.analyst(), tiers=1, page=Page(limit=1))
+        t4b = time.perf_counter()
+        svc.refresh()
+        svc.upstream(RCMP, Viewer.analyst(), tiers=1, page=Page(limit=1))
         t5 = time.perf_counter()
         run = f"{report.dataset}@{report.version}"
-        result = watch.after_ingest(store, settings, run, report.dataset, svc=fresh)
+        result = watch.after_ingest(store, settings, run, report.dataset, svc=svc)
         t6 = time.perf_counter()
-        ingest_s, index_s, alerts_s = t4 - t3, t5 - t4, t6 - t5
+        ingest_s, build_s, index_s, alerts_s = t4 - t3, t4b - t4, t5 - t4b, t6 - t5
         print(f"ingest of one test finding: {ingest_s:.2f} s")
-        print(f"query index rebuild for the new generation: {index_s:.2f} s")
+        print(f"query index of the new generation: built whole {build_s:.2f} s, refreshed {index_s:.2f} s")
         print(
             f"alerts for {result.watched} watched entities: {alerts_s:.2f} s "
             f"({alerts_s / max(1, result.watched) * 1000:.0f} ms per entity), {len(result.alerts)} alerts"
         )
-        print(f"ratio (index + alerts) / ingest: {(index_s + alerts_s) / ingest_s:.1f}")
+        print(f"ratio alerts / ingest: {alerts_s / ingest_s:.2f}")
+        whole = (build_s + alerts_s) / ingest_s
+        print(f"ratio (whole index + alerts) / ingest, as in a new CLI process: {whole:.2f}")
         store.close()
 
 
