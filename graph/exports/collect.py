@@ -17,6 +17,7 @@ from tierwatch.graph.exports import Stored, Subgraph
 from tierwatch.graph.query import models as m
 from tierwatch.graph.query.service import QueryService, Viewer
 from tierwatch.graph.records import edge_id
+from tierwatch.graph.schema import ACCESS_TYPES
 
 
 def _path_ids(path: m.Path, nodes: set[str], edges: set[str]) -> None:
@@ -50,7 +51,7 @@ def ids_of_exposure(result: m.ExposureResult) -> tuple[set[str], set[str]]:
 
 def _hidden(element: Stored, viewer: Viewer) -> bool:
     if (
-        element.get("type") == "RiskFinding"
+        element.get("type") in ACCESS_TYPES
         and element.get("access") == "restricted"
         and not viewer.sees_restricted_access
     ):

@@ -43,6 +43,8 @@ def _bodies(client: TestClient, headers: dict[str, str], hidden_ids: list[str]) 
         f"/v1/entities/{buyer}/risk",
         "/v1/risk?limit=500",
         f"/v1/paths?src={buyer}&dst={b}&k=5",
+        "/v1/leverage?all=true&limit=500&evidence=20&paths=2",
+        "/v1/leverage?buyer_country=CA&type=Brand&evidence=20&paths=20",
         "/v1/health",
         "/v1/whoami",
     ]
