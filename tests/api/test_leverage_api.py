@@ -32,6 +32,24 @@ def test_route_gives_the_query_layer_answer(client: TestClient, demo_settings: S
     assert all(len(r["paths"]) == 1 for r in body["rows"])
 
 
+def test_export_holds_the_rows_paths_and_evidence(client: TestClient) -> None:
+    params = {"buyer_country": "CA", "limit": 5, "paths": 3, "evidence": 5}
+    answer = client.get("/v1/leverage", params=params).json()
+    response = client.get("/v1/leverage/export", params={"buyer_country": "CA", "limit": 5, "format": "json"})
+    assert response.status_code == 200, response.text
+    graph = response.json()
+    ids = {n["id"] for n in graph["nodes"]}
+    links = {e["id"] for e in graph["links"]}
+    assert graph["graph"]["export"] == "leverage" and graph["graph"]["rows"] == 5
+    for row in answer["rows"]:
+        assert row["entity"]["id"] in ids and set(row["buyer_ids"]) <= ids
+        for p in row["paths"]:
+            assert set(p["path"]["nodes"]) <= ids and {lk["id"] for lk in p["path"]["links"]} <= links
+        assert {e["finding"]["id"] for e in row["evidence"]} <= ids
+    bad = client.get("/v1/leverage/export", params={"all": "true", "format": "docx"})
+    assert bad.status_code == 422
+
+
 def test_route_refuses_bad_input(client: TestClient) -> None:
     for params, word in (
         ({"buyer_country": "CA", "all": "true"}, "one way"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -58,6 +59,10 @@ def leverage(
     store: StoreOpt = None,
     as_json: JsonOpt = False,
     role: RoleOpt = "analyst",
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="export the answer in this format (with -o, or to stdout)")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="write the export here")] = None,
 ) -> None:
     """Where buyers share leverage: entities upstream of two or more of them, ranked by how many reach
     them, with combined spend and the strongest risk evidence on them."""
@@ -67,6 +72,8 @@ def leverage(
         buyers=(buyers or "").split(","), country=country, kind=kind, all_buyers=all_buyers
     )
     flt = _filters(commodity, entity_country, types, min_confidence, as_of, candidates)
+    if fmt or output:
+        return _export(selection, flt, tiers, min_buyers, limit, fmt, output, store, role)
     with _service(store) as svc:
         result = svc.leverage(
             selection,
@@ -110,3 +117,26 @@ def leverage(
         out.print(f"... and {result.more} more (--offset {result.offset + len(result.rows)})")
     out.print(f"[dim]{result.ranking}; {result.spend_note}[/]", highlight=False)
     _withheld(result.withheld)
+
+
+def _export(selection, flt, tiers, min_buyers, limit, fmt, output, store, role) -> None:
+    """The answer through the one export code path (graph/exports/answers.leverage)."""
+    import sys
+
+    from tierwatch.cli.export_cmd import err, output_format
+    from tierwatch.graph import exports
+    from tierwatch.graph.exports import answers
+
+    fmt = output_format(fmt, output)
+    viewer = _viewer(role)
+    with _service(store) as svc:
+        graph = answers.leverage(
+            svc, selection, viewer, tiers=tiers, filters=flt, min_buyers=min_buyers, limit=limit
+        )
+    data = exports.write(graph, fmt)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(data)
+    err.print(f"wrote {output}: {len(graph.nodes)} nodes, {len(graph.edges)} links ({fmt}, role {role})")
