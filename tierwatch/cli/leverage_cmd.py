@@ -121,10 +121,7 @@ def leverage(
 
 def _export(selection, flt, tiers, min_buyers, limit, fmt, output, store, role) -> None:
     """The answer through the one export code path (graph/exports/answers.leverage)."""
-    import sys
-
-    from tierwatch.cli.export_cmd import err, output_format
-    from tierwatch.graph import exports
+    from tierwatch.cli.export_cmd import output_format, write_export
     from tierwatch.graph.exports import answers
 
     fmt = output_format(fmt, output)
@@ -133,10 +130,4 @@ def _export(selection, flt, tiers, min_buyers, limit, fmt, output, store, role) 
         graph = answers.leverage(
             svc, selection, viewer, tiers=tiers, filters=flt, min_buyers=min_buyers, limit=limit
         )
-    data = exports.write(graph, fmt)
-    if output is None:
-        sys.stdout.buffer.write(data)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(data)
-    err.print(f"wrote {output}: {len(graph.nodes)} nodes, {len(graph.edges)} links ({fmt}, role {role})")
+    write_export(graph, fmt, output, role)
