@@ -90,6 +90,38 @@ def make_router(settings: Settings) -> APIRouter:
         return await run.run(work)
 
     @router.get(
+        "/leverage/export",
+        response_class=Response,
+        summary="Export a shared-leverage answer (entities, buyers, paths, evidence and their links)",
+    )
+    async def export_leverage(
+        service: ServiceDep,
+        viewer: ViewerDep,
+        run: RunnerDep,
+        flt: FilterDep,
+        buyer: Annotated[list[str], Query(max_length=2000)] = [],  # noqa: B006
+        buyer_country: Annotated[str | None, Query(max_length=2)] = None,
+        buyer_kind: Annotated[str | None, Query(max_length=200)] = None,
+        all: bool = False,
+        format: Format = "json",
+        tiers: Tiers = min(answers.EXPOSURE_TIERS, max_tiers),
+        min_buyers: Annotated[int, Query(ge=2, le=10_000)] = 2,
+        limit: Annotated[int, Query(ge=1, le=500)] = answers.LEVERAGE_ROWS,
+    ) -> Response:
+        from tierwatch.graph.query.leverage import BuyerSelection
+
+        exports.check_format(format)
+        selection = BuyerSelection(buyers=buyer, country=buyer_country, kind=buyer_kind, all_buyers=all)
+
+        def work() -> Response:
+            sub = answers.leverage(
+                service, selection, viewer, tiers=tiers, filters=flt, min_buyers=min_buyers, limit=limit
+            )
+            return _file(sub, format, "leverage")
+
+        return await run.run(work)
+
+    @router.get(
         "/entities/{entity_id:path}/export",
         response_class=Response,
         summary="Export the neighbourhood of an entity (every link type, both directions)",

@@ -14,6 +14,8 @@ from tierwatch.api.deps import RunnerDep, ServiceDep, ViewerDep
 from tierwatch.api.errors import ERROR_RESPONSES, OrjsonResponse
 from tierwatch.graph.query import models as m
 from tierwatch.graph.query.arcs import UPSTREAM_MEANS
+from tierwatch.graph.query.leverage import BuyerSelection
+from tierwatch.graph.query.leverage_models import RANKING, SPEND_NOTE, LeverageResult
 from tierwatch.graph.query.service import (
     ENTITY_TYPES,
     MAX_PAGE,
@@ -182,6 +184,46 @@ def make_router(settings: Settings) -> APIRouter:
                 filters=flt,
                 categories=tuple(category),
                 hits_per_category=hits_per_category,
+            ),
+        )
+
+    @router.get(
+        "/leverage",
+        response_model=LeverageResult,
+        tags=["query"],
+        summary="Shared leverage: entities upstream of two or more of a set of buyers",
+        description=f"{RANKING}. {SPEND_NOTE}. Choose the buyers one way: `buyer` (ids), "
+        "`buyer_country`, `buyer_kind` or `all=true`; `country`/`type` filter the reported entities.",
+    )
+    async def leverage(
+        service: ServiceDep,
+        viewer: ViewerDep,
+        run: RunnerDep,
+        flt: FilterDep,
+        pg: PageDep,
+        buyer: Annotated[list[str], Query(max_length=2000, description="buyer ids")] = [],  # noqa: B006
+        buyer_country: Annotated[
+            str | None, Query(max_length=2, description="the buyers of one country (ISO alpha-2)")
+        ] = None,
+        buyer_kind: Annotated[str | None, Query(max_length=200, description="the buyers of one kind")] = None,
+        all: Annotated[bool, Query(description="every buyer")] = False,
+        tiers: Tiers = min(6, max_tiers),
+        min_buyers: Annotated[int, Query(ge=2, le=10_000)] = 2,
+        paths: Annotated[int, Query(ge=0, le=20, description="paths per row, best buyers first")] = 0,
+        evidence: Annotated[int, Query(ge=0, le=20, description="findings per row")] = 3,
+    ) -> Any:
+        selection = BuyerSelection(buyers=buyer, country=buyer_country, kind=buyer_kind, all_buyers=all)
+        return await run.answer(
+            service,
+            lambda: service.leverage(  # type: ignore[attr-defined]
+                selection,
+                viewer,
+                tiers=tiers,
+                filters=flt,
+                min_buyers=min_buyers,
+                paths=paths,
+                evidence=evidence,
+                page=pg,
             ),
         )
 

@@ -1,6 +1,7 @@
 """The explorer's entry point: ``streamlit run explorer/app.py`` (``tierwatch explore`` does it).
 
-Pages (st.navigation): Search and entity detail, Network, Map, Buyer exposure, Paths, Sources.
+Pages (st.navigation): Search and entity detail, Network, Map, Buyer exposure, Paths, Shared leverage,
+Sources.
 The sidebar shows the role and unlocks the analyst role with an API key from the API's keys file.
 """
 
@@ -51,6 +52,9 @@ PAGES = {
         url_path="exposure",
     ),
     "paths": st.Page(str(HERE / "paths.py"), title="Paths", icon=":material/route:", url_path="paths"),
+    "leverage": st.Page(
+        str(HERE / "leverage.py"), title="Shared leverage", icon=":material/groups:", url_path="leverage"
+    ),
     "sources": st.Page(
         str(HERE / "sources.py"), title="Sources", icon=":material/library_books:", url_path="sources"
     ),

@@ -231,6 +231,38 @@ class RiskFinding(NodeModel):
     flags: list[str] = Field(default_factory=list)  # as the list gives them (CAHRA: conflict-affected ...)
 
 
+class RemedyStatus(StrEnum):
+    """Where remedy of a finding stands, as a source reports it (ingest/templates/remedy.py)."""
+
+    REPORTED = "reported"  # the harm was reported to the company or buyer
+    ACKNOWLEDGED = "acknowledged"  # the company acknowledged it
+    IN_REMEDY = "in_remedy"  # remedy under way
+    REMEDIED = "remedied"  # remedy completed
+    DISPUTED = "disputed"  # the company disputes the finding or the remedy
+    NOT_REMEDIED = "not_remedied"  # a deadline passed, or remedy was refused
+
+
+class Remedy(NodeModel):
+    """One remedy record of a finding: its status on a date, who provided the remedy and who verified
+    it (organisations, never persons), the evidence and where it was published. It is evidence about
+    the finding (REMEDIES -> the RiskFinding): shown with it, never a reason to hide the finding.
+    ``access = restricted`` (the default of the template where it concerns workers) hides it like a
+    restricted finding."""
+
+    label: ClassVar[str] = "Remedy"
+    status: RemedyStatus
+    finding: str  # the RiskFinding id
+    date: str | None = None  # of this status
+    date_precision: DatePrecision | None = None
+    started: str | None = None  # when remedy began, where known
+    provided_by: str | None = None  # the organisation providing remedy
+    verified_by: str | None = None  # the organisation that verified it (None: unverified)
+    evidence: str
+    source_ref: str | None = None  # where the record was published (a URL or document reference)
+    access: Access = Access.RESTRICTED
+    reported_by: str | None = None  # the organisation that filed the record
+
+
 class Indicator(NodeModel):
     """A dated country indicator value (WGI, ITUC)."""
 
@@ -284,10 +316,14 @@ NODE_TYPES: dict[str, type[NodeModel]] = {
         Commodity,
         OriginCategory,
         RiskFinding,
+        Remedy,
         Indicator,
         Source,
     )
 }
+
+#: node types whose ``access`` field may restrict them (hidden from a viewer without access)
+ACCESS_TYPES = ("RiskFinding", "Remedy")
 
 # When two sources give one node different types, the more specific type wins.
 TYPE_PRECEDENCE: dict[frozenset[str], str] = {frozenset({"Company", "Brand"}): "Brand"}
@@ -410,6 +446,14 @@ class About(EdgeModel):
     targets: ClassVar[tuple[str, ...]] = ("Commodity",)
 
 
+class Remedies(EdgeModel):
+    """A remedy record is about a finding."""
+
+    rel: ClassVar[str] = "REMEDIES"
+    sources: ClassVar[tuple[str, ...]] = ("Remedy",)
+    targets: ClassVar[tuple[str, ...]] = ("RiskFinding",)
+
+
 class Includes(EdgeModel):
     """An origin category includes a country (RMI's CC: DR Congo and its neighbours)."""
 
@@ -472,6 +516,7 @@ EDGE_TYPES: dict[str, type[EdgeModel]] = {
         LocatedIn,
         Concerns,
         About,
+        Remedies,
         Includes,
         Measures,
         TradeFlow,

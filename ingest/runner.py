@@ -44,6 +44,7 @@ SOURCES: dict[str, str] = {
     "disclosures": "tierwatch.ingest.templates.disclosures",
     "links": "tierwatch.ingest.templates.links",
     "findings": "tierwatch.ingest.templates.findings",
+    "remedy": "tierwatch.ingest.templates.remedy",
     "ipis-mines": "tierwatch.ingest.ipis_mines.pipeline",
     "cahra": "tierwatch.ingest.cahra.pipeline",
     "wgi": "tierwatch.ingest.wgi.pipeline",

@@ -23,7 +23,10 @@ EXPOSURE_HITS = 50  # hits per risk category in an exposure export
 PATHS_K = 3
 PATHS_MAX_HOPS = 6
 NEIGHBOURHOOD_HOPS = 2
-KINDS = ("neighbourhood", "exposure", "paths")
+LEVERAGE_ROWS = 100  # rows of a leverage export
+LEVERAGE_PATHS = 3  # paths per row in a leverage export
+LEVERAGE_EVIDENCE = 5
+KINDS = ("neighbourhood", "exposure", "paths")  # of `tierwatch export` (leverage: `tierwatch leverage -o`)
 
 
 def meta(kind: str, viewer: Viewer, generator: str = "tierwatch", **extra: Any) -> dict[str, Any]:
@@ -112,3 +115,50 @@ def neighbourhood(
 ) -> Subgraph:
     sub = service.subgraph(entity_id, viewer, hops=hops, max_elements=max_elements)
     return collect.from_neighbourhood(sub, viewer, meta("neighbourhood", viewer, generator))
+
+
+def leverage(
+    service: QueryService,
+    selection: Any,
+    viewer: Viewer,
+    *,
+    tiers: int = EXPOSURE_TIERS,
+    filters: TraversalFilter = TraversalFilter(),
+    min_buyers: int = 2,
+    paths: int = LEVERAGE_PATHS,
+    evidence: int = LEVERAGE_EVIDENCE,
+    limit: int = LEVERAGE_ROWS,
+    generator: str = "tierwatch",
+) -> Subgraph:
+    """A shared-leverage answer (graph/query/leverage.py; ``selection``: a ``BuyerSelection``): its rows'
+    entities and buyers, their paths and the evidence on them."""
+    from tierwatch.graph.query.service import Page
+
+    result = service.leverage(  # type: ignore[attr-defined]
+        selection,
+        viewer,
+        tiers=tiers,
+        filters=filters,
+        min_buyers=min_buyers,
+        paths=paths,
+        evidence=evidence,
+        page=Page(limit=limit),
+    )
+    nodes, edges = collect.ids_of_leverage(result)
+    return collect.fetch(
+        service,
+        nodes,
+        edges,
+        viewer,
+        meta(
+            "leverage",
+            viewer,
+            generator,
+            selection=result.selection,
+            tiers=tiers,
+            min_buyers=min_buyers,
+            rows=len(result.rows),
+            total=result.total,
+            withheld_licence_restricted=result.withheld.total,
+        ),
+    )

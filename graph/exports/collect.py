@@ -17,6 +17,7 @@ from tierwatch.graph.exports import Stored, Subgraph
 from tierwatch.graph.query import models as m
 from tierwatch.graph.query.service import QueryService, Viewer
 from tierwatch.graph.records import edge_id
+from tierwatch.graph.schema import ACCESS_TYPES
 
 
 def _path_ids(path: m.Path, nodes: set[str], edges: set[str]) -> None:
@@ -41,16 +42,37 @@ def ids_of_exposure(result: m.ExposureResult) -> tuple[set[str], set[str]]:
     for category in result.categories:
         for hit in category.hits:
             _path_ids(hit.path, nodes, edges)
-            nodes.update((hit.finding.id, hit.entity.id))
-            scope = hit.via or hit.finding.scope_entity or hit.entity.id
-            nodes.add(scope)
-            edges.add(edge_id("CONCERNS", hit.finding.id, scope))
+            nodes.add(hit.entity.id)
+            _finding_ids(hit.finding, hit.via or hit.finding.scope_entity or hit.entity.id, nodes, edges)
+    return nodes, edges
+
+
+def _finding_ids(finding: m.FindingRef, scope: str, nodes: set[str], edges: set[str]) -> None:
+    """A finding, the CONCERNS link to the scope it applied through, its remedy records and their links."""
+    nodes.update((finding.id, scope))
+    edges.add(edge_id("CONCERNS", finding.id, scope))
+    for remedy in finding.remedies:
+        nodes.add(remedy.id)
+        edges.add(edge_id("REMEDIES", remedy.id, finding.id))
+
+
+def ids_of_leverage(result: Any) -> tuple[set[str], set[str]]:
+    """Every row's entity and buyers, its paths, and its evidence (findings, their links, remedies)."""
+    nodes: set[str] = set()
+    edges: set[str] = set()
+    for row in result.rows:
+        nodes.add(row.entity.id)
+        nodes.update(row.buyer_ids)
+        for p in row.paths:
+            _path_ids(p.path, nodes, edges)
+        for ev in row.evidence:
+            _finding_ids(ev.finding, ev.via or ev.finding.scope_entity or row.entity.id, nodes, edges)
     return nodes, edges
 
 
 def _hidden(element: Stored, viewer: Viewer) -> bool:
     if (
-        element.get("type") == "RiskFinding"
+        element.get("type") in ACCESS_TYPES
         and element.get("access") == "restricted"
         and not viewer.sees_restricted_access
     ):

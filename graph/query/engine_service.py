@@ -28,6 +28,7 @@ from tierwatch.graph.query.models import (
 )
 from tierwatch.graph.query.paths import k_paths
 from tierwatch.graph.query.propagation import FORMULA, explain_path, propagate
+from tierwatch.graph.query.remedies import with_remedies
 from tierwatch.graph.query.results import (
     entity_ref,
     finding_hits,
@@ -221,7 +222,7 @@ class StoreQueryService:
             key = f"{e['type']}>" if e["src"] == entity_id else f"<{e['type']}"
             counts[key] = counts.get(key, 0) + 1
         props = {k: v for k, v in node.items() if k not in SYSTEM_KEYS}
-        return EntityDetail(
+        answer = EntityDetail(
             entity=entity_ref(node),
             properties=props,
             identifiers=list(node.get("identifiers", ())),
@@ -236,6 +237,7 @@ class StoreQueryService:
             links=dict(sorted(counts.items())),
             withheld=Withheld(links=links_withheld, findings=hits.withheld),
         )
+        return with_remedies(answer, self.source, viewer)
 
     # -- traversal -----------------------------------------------------------------------------
     def _traverse(
@@ -345,7 +347,7 @@ class StoreQueryService:
             open_mask = arc_mask(ix, filters, viewer, licence=True)
         cats = exp.categories(reach, hits, hits_per_category, categories, open_hits)
         cover = exp.coverage(reach, mask, tiers, open_mask) if coverage else Coverage(chains=[], notes=[])
-        return ExposureResult(
+        answer = ExposureResult(
             root=entity_ref(ix.nodes[reach.root]),
             max_tiers=tiers,
             as_of=filters.as_of,
@@ -357,6 +359,7 @@ class StoreQueryService:
             coverage=cover,
             withheld=with_note(withheld),
         )
+        return with_remedies(answer, self.source, viewer)
 
     # -- paths -----------------------------------------------------------------------------------
     def paths(
@@ -456,7 +459,7 @@ class StoreQueryService:
                         weight=w,
                     )
                 )
-        return RiskScore(
+        answer = RiskScore(
             entity=entity_ref(ix.nodes[v]),
             own=round(float(prop.own[v]), 6),
             inherited=round(inherited, 6),
@@ -467,6 +470,7 @@ class StoreQueryService:
             contributions=contributions,
             passes=prop.passes,
         )
+        return with_remedies(answer, self.source, viewer)
 
     def risk_ranking(
         self, viewer: Viewer, *, types: tuple[str, ...] = (), page: Page = Page()
@@ -499,6 +503,14 @@ class StoreQueryService:
             more=max(0, len(cand) - page.offset - len(window)),
             passes=prop.passes,
         )
+
+    # -- shared leverage (graph/query/leverage.py) -------------------------------------------------
+    def leverage(self, selection: Any, viewer: Viewer, **options: Any) -> Any:
+        """Entities upstream of two or more of the selected buyers (a ``leverage.BuyerSelection``);
+        options: tiers, filters, min_buyers, paths, evidence, page (``leverage.leverage``)."""
+        from tierwatch.graph.query.leverage import leverage
+
+        return leverage(self, selection, viewer, **options)
 
     # -- export ----------------------------------------------------------------------------------
     def subgraph(

@@ -24,6 +24,7 @@ from tierwatch.graph.query.arcs import (
     place_arc,
     retired_end,
 )
+from tierwatch.graph.schema import ACCESS_TYPES
 
 NONE_DAY = -1
 #: severities that record an observed absence (IPIS "none observed": a 0 in the visit's cell): kept as
@@ -117,7 +118,7 @@ def node_is_hidden(
 ) -> bool:
     """Access-restricted for viewers without access: a restricted finding, an entity only such findings
     name (``hidden_ids``), or what only datasets of restricted findings assert."""
-    if node.get("type") == "RiskFinding" and node.get("access") == "restricted":
+    if node.get("type") in ACCESS_TYPES and node.get("access") == "restricted":
         return True
     if node.get("id") in hidden_ids:
         return True
@@ -151,7 +152,7 @@ def compile_index(
 
     node_hidden = np.fromiter(
         (
-            (d.get("type") == "RiskFinding" and d.get("access") == "restricted")
+            (d.get("type") in ACCESS_TYPES and d.get("access") == "restricted")
             or d.get("id") in hidden_ids
             or ds_hidden(d.get("datasets"))
             for d in node_list

@@ -115,6 +115,24 @@ class SearchResult(_Model):
     withheld: Withheld = Field(default_factory=Withheld)
 
 
+class RemedyRef(_Model):
+    """A remedy record of a finding (graph/schema.py ``Remedy``), as shown to a viewer that may see it."""
+
+    id: str
+    status: str  # reported, acknowledged, in_remedy, remedied, disputed, not_remedied
+    date: str | None = None
+    started: str | None = None
+    provided_by: str | None = None
+    verified_by: str | None = None  # None: not verified
+    evidence: str
+    source_ref: str | None = None
+    reported_by: str | None = None
+    access: str = "restricted"
+    licence_class: str = "open"
+    confidence: float
+    datasets: list[str] = Field(default_factory=list)
+
+
 class FindingRef(_Model):
     """A risk finding as shown to a viewer that may see it."""
 
@@ -135,6 +153,11 @@ class FindingRef(_Model):
     licence_class: str = "open"
     datasets: list[str] = Field(default_factory=list)
     provenance: list[ProvenanceEntry] = Field(default_factory=list)
+    # remedy records (graph/query/remedies.py): oldest first; the status of the latest; how many
+    # licence-restricted records were withheld from this viewer
+    remedies: list[RemedyRef] = Field(default_factory=list)
+    remedy_status: str | None = None
+    remedies_withheld: int = 0
 
 
 FindingRule = Literal["direct", "region", "country", "country_commodity", "origin_country"]

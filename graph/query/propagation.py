@@ -34,7 +34,7 @@ FORMULA = (
     "own = 1 - (1 - F)(1 - I); F = 1 - prod(1 - c_finding); I = max over countries of "
     "1 - prod(1 - w_indicator); score = max(own, max over upstream u of 0.8 x c_link x score(u))"
 )
-SKIP = ("RiskFinding", "Indicator", "Source", "Commodity")
+SKIP = ("RiskFinding", "Remedy", "Indicator", "Source", "Commodity")
 
 
 @dataclass

@@ -25,7 +25,7 @@ from tierwatch.graph.query.index import (
 )
 
 Stored = dict[str, Any]
-SEARCH_SKIP_TYPES = ("Indicator", "Source", "RiskFinding")
+SEARCH_SKIP_TYPES = ("Indicator", "Source", "RiskFinding", "Remedy")
 #: node types whose members (what is located in them or deals in them) a downstream step gathers
 PLACE_NODE_TYPES = ("Country", "Region", "Commodity")
 

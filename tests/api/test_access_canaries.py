@@ -46,6 +46,8 @@ def _bodies(client: TestClient, headers: dict[str, str], hidden_ids: list[str]) 
         f"/v1/entities/{buyer}/risk",
         "/v1/risk?limit=500",
         f"/v1/paths?src={buyer}&dst={b}&k=5",
+        "/v1/leverage?all=true&limit=500&evidence=20&paths=2",
+        "/v1/leverage?buyer_country=CA&type=Brand&evidence=20&paths=20",
         "/v1/health",
         "/v1/whoami",
         "/v1/watch",
@@ -64,6 +66,7 @@ def _bodies(client: TestClient, headers: dict[str, str], hidden_ids: list[str]) 
             f"/v1/entities/{b}/export?format={fmt}&hops=2",
             f"/v1/entities/{buyer}/exposure/export?format={fmt}&hits_per_category=200",
             f"/v1/paths/export?src={buyer}&dst={b}&format={fmt}&k=5",
+            f"/v1/leverage/export?all=true&format={fmt}&limit=500",
         ]
     out = {}
     for url in urls:

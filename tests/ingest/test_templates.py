@@ -17,7 +17,7 @@ from tierwatch.graph.settings import REPO_ROOT
 TEMPLATES = REPO_ROOT / "data" / "templates"
 DOCS = REPO_ROOT / "docs" / "templates.md"
 SPECS = REPO_ROOT / "ingest" / "templates"
-NAMES = ("disclosures", "links", "findings")
+NAMES = ("disclosures", "links", "findings", "remedy")
 
 
 def header(name: str) -> list[str]:

@@ -32,6 +32,9 @@ def _register() -> None:
     from tierwatch.cli import watch_cmds
 
     watch_cmds.register(app)
+    from tierwatch.cli import leverage_cmd
+
+    leverage_cmd.register(app)
     app.add_typer(neo4j_cmd.app, name="neo4j")
     app.add_typer(store_cmd.app, name="store")
 

@@ -72,6 +72,11 @@ def run(
             )
         else:
             graph = answers.paths(svc, entity_id, to, viewer, k=k, max_hops=max_hops, filters=filters)
+    write_export(graph, fmt, output, viewer.role)
+
+
+def write_export(graph: Any, fmt: str, output: Path | None, role: str) -> None:
+    """An export in ``fmt`` to ``output`` (said on stderr), or to stdout."""
     data = exports.write(graph, fmt)
     if output is None:
         sys.stdout.buffer.write(data)
@@ -79,7 +84,7 @@ def run(
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
     err.print(
-        f"wrote {output}: {len(graph.nodes)} nodes, {len(graph.edges)} links ({fmt}, role {viewer.role})",
+        f"wrote {output}: {len(graph.nodes)} nodes, {len(graph.edges)} links ({fmt}, role {role})",
         highlight=False,
     )
 
