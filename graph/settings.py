@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     # watchlists and alerts (graph/watch/): the outbox is <store_dir>/alerts.jsonl; the webhook optional
     alerts_webhook_url: str | None = None  # alerts are POSTed here as JSON after each ingest, best effort
     alerts_webhook_timeout_s: float = Field(default=5.0, gt=0)
+    # matching a buyer's lists (graph/match, docs/MATCH.md)
+    match_max_rows: int = Field(default=5_000, ge=1)  # rows matched per file or request; the rest counted
+    match_candidates: int = Field(default=3, ge=1, le=20)  # candidates shown per row by default
+    match_accept_score: float = Field(default=93.0, ge=0.0, le=100.0)  # a clear match at or above this
+    match_margin: float = Field(default=3.0, ge=0.0, le=100.0)  # ... and this far ahead of the next
+    match_decisions_file: Path | None = None  # default <store_dir>/match-decisions.csv
 
     def store_location(self, backend: str | None = None) -> str:
         """Where the store named (default: the configured one) lives: a directory or a Neo4j URI."""
@@ -99,6 +105,12 @@ class Settings(BaseSettings):
     def keys_path(self) -> Path:
         """The API keys file (``TIERWATCH_KEYS_FILE``, else ``<store_dir>/keys.json``)."""
         return self.keys_file or self.store_dir / "keys.json"
+
+    @property
+    def match_decisions_path(self) -> Path:
+        """Users' match decisions: ``TIERWATCH_MATCH_DECISIONS_FILE``, else
+        ``<store_dir>/match-decisions.csv``."""
+        return self.match_decisions_file or self.store_dir / "match-decisions.csv"
 
 
 @lru_cache(maxsize=1)

@@ -35,6 +35,9 @@ def _register() -> None:
     from tierwatch.cli import leverage_cmd
 
     leverage_cmd.register(app)
+    from tierwatch.cli import match_cmd
+
+    match_cmd.register(app)
     app.add_typer(neo4j_cmd.app, name="neo4j")
     app.add_typer(store_cmd.app, name="store")
 
