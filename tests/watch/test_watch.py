@@ -190,6 +190,8 @@ def test_cli_bad_input_exit_2(chain, settings) -> None:
         done = cli(*args)
         assert done.returncode == 2, (args, done.stdout, done.stderr)
         assert said in done.stderr and "Traceback" not in done.stderr
+    changed = cli("changes", "org:microsoft", "--since", "2025-06-30")
+    assert changed.returncode == 0 and "link_retired SUPPLIES:" in changed.stdout, changed.stderr
     done = cli("watch", "add", RCMP)
     assert done.returncode == 0 and "watching canada:dept:rcmp-grc" in done.stdout
     listed = json.loads(cli("watch", "list", "--json").stdout)

@@ -11,12 +11,13 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tierwatch.graph.settings import Settings, get_settings
 from tierwatch.graph.store import GraphStore, open_store
 
-out = Console()
+out = Console(emoji=False)  # ids hold colons: "canada:dept" is no emoji code
 StoreOpt = Annotated[str | None, typer.Option("--store", help="embedded (default) or neo4j")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the answer as JSON")]
 
@@ -119,12 +120,11 @@ def print_alerts(rows: list[dict[str, Any]]) -> None:
         out.print("no alerts")
         return
     for a in rows:
-        out.print(
-            f"[bold]{a.get('at', '')}[/] {a['entity']}: {a['kind']} {a['subject']} "
-            f"(run {a.get('run', '-')}, dataset {a.get('dataset') or '-'})",
-            highlight=False,
-        )
-        out.print(f"    {a['evidence']}", highlight=False)
+        head = f"[bold]{a['at']}[/] {escape(a['entity'])}: " if "at" in a else ""  # recorded, not a change
+        run = f"run {escape(a['run'])}, " if "run" in a else ""
+        dataset = escape(a.get("dataset") or "-")
+        out.print(f"{head}{a['kind']} {escape(a['subject'])} ({run}dataset {dataset})", highlight=False)
+        out.print(f"    {escape(a['evidence'])}", highlight=False)
 
 
 def changes(
