@@ -19,11 +19,13 @@ from tierwatch.graph.settings import Settings
 Format = Annotated[str, Query(max_length=20, description=f"one of: {', '.join(exports.FORMATS)}")]
 EntityId = Annotated[str, Path(min_length=1, max_length=300)]
 
+BINARY = {"type": "string", "format": "binary"}
 _FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "the export file",
         "content": {
-            media: {"schema": {"type": "string", "format": "binary"}}
+            # a JSON export is a node-link object; the other formats are files
+            media: {"schema": {"type": "object"} if media == "application/json" else BINARY}
             for media in sorted({mt for mt, _ in exports.FORMATS.values()})
         },
     },
@@ -106,7 +108,7 @@ def make_router(settings: Settings) -> APIRouter:
         format: Format = "json",
         tiers: Tiers = min(answers.EXPOSURE_TIERS, max_tiers),
         min_buyers: Annotated[int, Query(ge=2, le=10_000)] = 2,
-        limit: Annotated[int, Query(ge=1, le=500)] = answers.LEVERAGE_ROWS,
+        limit: Annotated[int, Query(ge=1, le=200)] = answers.LEVERAGE_ROWS,
     ) -> Response:
         from tierwatch.graph.query.leverage import BuyerSelection
 

@@ -20,15 +20,26 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from tierwatch.graph.query.index import node_is_hidden
-from tierwatch.graph.query.models import FindingRef, RemedyRef
+from tierwatch.graph.query.models import (
+    EntityRef,
+    FindingRef,
+    Link,
+    Path,
+    ProvenanceEntry,
+    RemedyRef,
+    Withheld,
+)
 from tierwatch.graph.query.service import Viewer
 
 M = TypeVar("M")
+NO_FINDINGS = (Path, Link, EntityRef, ProvenanceEntry, Withheld)
 Stored = dict[str, Any]
 
 
 def _refs(value: Any) -> Iterator[FindingRef]:
-    """Every FindingRef inside a result model (models, lists, dicts)."""
+    """Every FindingRef inside a result model (models, lists, dicts); paths and refs hold none."""
+    if value is None or isinstance(value, (str, int, float, bool, *NO_FINDINGS)):
+        return
     if isinstance(value, FindingRef):
         yield value
     elif isinstance(value, BaseModel):
