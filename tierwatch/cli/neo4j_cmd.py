@@ -1,8 +1,9 @@
-"""``tierwatch neo4j start|stop|status``: a local Neo4j 5.26 (embedded build from Maven Central)."""
+"""``tierwatch neo4j start|stop|status``: a local Neo4j 5.26 (embedded build from Maven Central);
+``tierwatch neo4j recover``: undo ingest runs that died, from the journal kept in the database."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
@@ -49,3 +50,27 @@ def status(port: PortOpt = 7687) -> None:
     out.print(f"neo4j {'running' if st.running else 'not running'}: {st.uri} {st.message}")
     if not st.running:
         raise typer.Exit(3)
+
+
+@app.command()
+def recover() -> None:
+    """Undo every ingest run that died on the configured Neo4j (TIERWATCH_NEO4J_URI), from the run
+    journal kept in the database (docs/NEO4J.md). Refused while an ingest on this host is writing."""
+    from tierwatch.graph.neo4j_store import Neo4jStore
+    from tierwatch.graph.settings import get_settings
+    from tierwatch.graph.store import open_store
+
+    settings = get_settings()
+    store = cast(Neo4jStore, open_store(settings, "neo4j", recover=False))
+    try:
+        done = store.recover()
+    finally:
+        store.close()
+    for run, size in done:
+        out.print(
+            f"undone: run {run.id} ({run.dataset}, started {run.started} on {run.host}, pid {run.pid}): "
+            f"{size:,} elements deleted or restored"
+        )
+    out.print(
+        f"{len(done)} open run(s) undone on {settings.neo4j_uri}" if done else "no open runs: nothing to undo"
+    )
