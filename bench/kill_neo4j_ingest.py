@@ -18,7 +18,7 @@ clears it and, for the server kills, SIGKILLs and restarts it on its data.
    is recovered, alternately by ``tierwatch neo4j recover`` and by opening the store (as the API or
    the explorer does at start), and the canonical dump must equal "before" or "after"; every
    ``--rerun-every``-th killed run is ingested again and must then give "after".
-4. ``--server-kills`` times: the server is SIGKILLed during the write phase, restarted on its data
+4. First, ``--server-kills`` times: the server is SIGKILLed during the write phase, restarted on its data
    (``start(keep_data=True)``); the ingest (which fails) is waited for, the store is
    recovered and must show "before" or "after"; the re-run must give "after".
 
@@ -139,7 +139,7 @@ def main() -> None:
 
     before = bench.reset(base, None)
     timeline = None
-    for _ in range(3):  # the shortest of three clean runs: kills then land inside the write
+    for _ in range(2):  # the shorter of two clean runs: kills then land inside the write
         bench.reset(base, before)
         t0 = time.perf_counter()
         proc = bench.spawn(args.source, run_file)
@@ -164,14 +164,44 @@ def main() -> None:
         f"before {before[:16]}  after {after[:16]}",
         flush=True,
     )
-    bench.reset(base, before)
+    failures = 0
+    server_outcomes: Counter[str] = Counter()
+    for k in range(1, args.server_kills + 1):
+        bench.reset(base, before)
+        proc = bench.spawn(args.source, run_file)
+        while proc.poll() is None and not bench.write_locked():
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, write_s * 0.9))
+        killed = proc.poll() is None and crash(args.port)
+        start(args.port, wait_seconds=600, keep_data=True)
+        try:
+            proc.wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raw, open_runs = bench.state()
+        shown = "before" if raw == before else "after" if raw == after else "partial"
+        bench.recover("cli")
+        got, left = bench.state()
+        state = "before" if got == before else "after" if got == after else "NEITHER"
+        server_outcomes[state] += 1
+        redo = bench.ingest(args.source, run_file)
+        again, _ = bench.state()
+        ok = state != "NEITHER" and not left and redo.returncode == 0 and again == after
+        failures += 0 if ok else 1
+        print(
+            f"server kill {k}: {'server SIGKILLed mid-write' if killed else 'run ended first'}, restarted; "
+            f"ingest exit {proc.returncode}; seen {shown} with {open_runs} open run(s); "
+            f"recovered -> {state}; re-run -> {'after' if again == after else 'WRONG'}"
+            + ("" if ok else " VIOLATION"),
+            flush=True,
+        )
 
     phases: Counter[str] = Counter()
     seen: Counter[str] = Counter()  # what readers saw right after the kill, before recovery
     outcomes: Counter[str] = Counter()
-    failures = 0
     run_no = 0
-    current = before
+    current = ""  # after the server kills: reset first
     while phases["writing"] + phases["not writing"] < args.runs:
         run_no += 1
         if current != before:
@@ -221,38 +251,6 @@ def main() -> None:
             line += f"; re-run -> {'after' if ok else 'WRONG: ' + redo.stderr[-300:]}"
             failures += 0 if ok else 1
         print(line, flush=True)
-
-    server_outcomes: Counter[str] = Counter()
-    for k in range(1, args.server_kills + 1):
-        bench.reset(base, before)
-        proc = bench.spawn(args.source, run_file)
-        while proc.poll() is None and not bench.write_locked():
-            time.sleep(0.005)
-        time.sleep(rng.uniform(0.0, write_s * 0.9))
-        killed = proc.poll() is None and crash(args.port)
-        start(args.port, wait_seconds=600, keep_data=True)
-        try:
-            proc.wait(timeout=180)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        raw, open_runs = bench.state()
-        shown = "before" if raw == before else "after" if raw == after else "partial"
-        bench.recover("cli")
-        got, left = bench.state()
-        state = "before" if got == before else "after" if got == after else "NEITHER"
-        server_outcomes[state] += 1
-        redo = bench.ingest(args.source, run_file)
-        again, _ = bench.state()
-        ok = state != "NEITHER" and not left and redo.returncode == 0 and again == after
-        failures += 0 if ok else 1
-        print(
-            f"server kill {k}: {'server SIGKILLed mid-write' if killed else 'run ended first'}, restarted; "
-            f"ingest exit {proc.returncode}; seen {shown} with {open_runs} open run(s); "
-            f"recovered -> {state}; re-run -> {'after' if again == after else 'WRONG'}"
-            + ("" if ok else " VIOLATION"),
-            flush=True,
-        )
 
     print(
         f"\n{run_no} client runs, {args.runs} killed while running: {dict(phases)}; readers saw right after "
