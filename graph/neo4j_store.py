@@ -2,8 +2,9 @@
 
 Every node carries the common label ``Entity`` plus its type's label; uniqueness constraints on
 ``id`` are generated from the schema for ``Entity``, every node label and every relationship
-type. Writes run in managed transactions, one batch per transaction; the writer's journal undoes
-a failed run (see graph/writer.py). All Cypher lives in cypher/*.cypher.
+type. Writes run in managed transactions, one batch per transaction; a run journal kept in the
+database undoes a failed or crashed run (graph/run_journal.py, docs/NEO4J.md): a process that opens
+the store completes the undo of runs this host abandoned. All Cypher lives in cypher/*.cypher.
 
 Reads (``_read``, ``_read_values``) carry ``query_timeout_s`` as their transaction timeout when it
 is set (the query service sets it from ``TIERWATCH_API_QUERY_TIMEOUT_S``; ingests open the store
@@ -24,8 +25,9 @@ from typing import Any
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from tierwatch.graph import run_journal
 from tierwatch.graph.cypher_queries import cypher
-from tierwatch.graph.errors import ConfigError, QueryTimeoutError, StoreError
+from tierwatch.graph.errors import ConfigError, QueryTimeoutError, StoreError, StoreLockedError
 from tierwatch.graph.schema import EDGE_TYPES, ENTITY_LABEL, NODE_TYPES, TYPE_PRECEDENCE
 from tierwatch.graph.store import exclusive_file_lock
 
@@ -67,7 +69,9 @@ class Neo4jStore:
         database: str = "neo4j",
         batch_size: int = 10_000,
         query_timeout_s: float | None = None,
+        recover: bool = True,
     ) -> None:
+        """``recover``: undo runs this host abandoned (a killed ingest) if no writer holds the lock."""
         self.uri = uri
         self.database = database
         self.batch_size = batch_size
@@ -83,6 +87,8 @@ class Neo4jStore:
                 "or `docker compose up neo4j`)"
             ) from None
         self._ensure_constraints()
+        if recover:
+            self.recover_abandoned()
 
     # -- plumbing ----------------------------------------------------------------------------
     @contextmanager
@@ -142,6 +148,7 @@ class Neo4jStore:
             statements.append(cypher("node_constraint", name=f"{label.lower()}_id", label=label))
         for rel in EDGE_TYPES:
             statements.append(cypher("rel_constraint", name=f"rel_{rel.lower()}_id", rel=rel))
+        statements += [cypher("run_constraint"), cypher("run_journal_index")]
         with self.driver.session(database=self.database) as session:
             for statement in statements:
                 session.run(statement).consume()
@@ -226,10 +233,62 @@ class Neo4jStore:
     @contextmanager
     def write_lock(self) -> Iterator[None]:
         """One writer at a time per database (a lock file per URI on this host)."""
-        key = hashlib.sha256(f"{self.uri}/{self.database}".encode()).hexdigest()[:16]
-        path = Path(tempfile.gettempdir()) / f"tierwatch-neo4j-{key}.lock"
-        with exclusive_file_lock(path, self.uri):
+        with exclusive_file_lock(self.lock_path(), self.uri):
             yield
+
+    def lock_path(self) -> Path:
+        """The write lock's file (crash tests watch /proc/locks for it)."""
+        key = hashlib.sha256(f"{self.uri}/{self.database}".encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"tierwatch-neo4j-{key}.lock"
+
+    # -- run journal (graph/run_journal.py) ----------------------------------------------------
+    def begin_run(self, run: str, dataset: str, host: str, pid: int, started: str) -> None:
+        self._write(cypher("run_begin"), run=run, dataset=dataset, host=host, pid=pid, started=started)
+
+    def append_journal(
+        self,
+        run: str,
+        seq: int,
+        created_nodes: list[str],
+        created_edges: list[str],
+        nodes: list[str],
+        edges: list[str],
+    ) -> None:
+        self._write(
+            cypher("run_journal_append"),
+            run=run,
+            seq=seq,
+            created_nodes=created_nodes,
+            created_edges=created_edges,
+            nodes=nodes,
+            edges=edges,
+        )
+
+    def end_run(self, run: str) -> None:
+        """One transaction: after a successful run, its commit point (the run is then whole)."""
+        self._write(cypher("run_end"), run=run)
+
+    def open_runs(self) -> list[dict[str, Any]]:
+        return self._scan(cypher("run_open"))
+
+    def journal_entries(self, run: str) -> list[dict[str, Any]]:
+        return self._scan(cypher("run_journal_entries"), run=run)
+
+    def recover(self) -> list[tuple[run_journal.OpenRun, int]]:
+        """Undo every open run (``tierwatch neo4j recover``; waits for the write lock)."""
+        with self.write_lock():
+            return run_journal.recover(self, self.batch_size)
+
+    def recover_abandoned(self) -> list[tuple[run_journal.OpenRun, int]]:
+        """Undo the open runs this host started, unless a writer here holds the lock (then they
+        may be live; that writer, or the next, completes any undo)."""
+        if not run_journal.started_here(self):
+            return []
+        try:
+            with self.write_lock():
+                return run_journal.recover(self, self.batch_size, run_journal.started_here(self))
+        except StoreLockedError:
+            return []
 
     def clear(self) -> None:
         with self.driver.session(database=self.database) as session:

@@ -89,10 +89,15 @@ def exclusive_file_lock(path: Path, holder: str, *, wait: bool = False) -> Itera
 
 
 def open_store(
-    settings: Settings, backend: str | None = None, *, query_timeout_s: float | None = None
+    settings: Settings,
+    backend: str | None = None,
+    *,
+    query_timeout_s: float | None = None,
+    recover: bool = True,
 ) -> GraphStore:
     """The configured store (``TIERWATCH_STORE``) or the one named. ``query_timeout_s``: Neo4j's
-    reads carry it as their transaction timeout (the query service passes the API's limit)."""
+    reads carry it as their transaction timeout (the query service passes the API's limit).
+    ``recover``: Neo4j undoes the ingest runs this host abandoned (graph/run_journal.py)."""
     name = store_name(backend or settings.store)
     if name == EMBEDDED:
         from tierwatch.graph.sqlite_store import SQLiteStore
@@ -108,5 +113,6 @@ def open_store(
             database=settings.neo4j_database,
             batch_size=settings.neo4j_batch_size,
             query_timeout_s=query_timeout_s,
+            recover=recover,
         )
     raise ConfigError(f"unknown store {name!r}: use 'embedded' (the default) or 'neo4j'")

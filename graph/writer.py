@@ -3,18 +3,22 @@
 Every element a run touches is read first (merging needs it), so the writer keeps its
 before-image. If the run fails after some batches were committed (Neo4j commits batch by batch),
 ``rollback`` restores the before-images and deletes what the run created: the store is left as
-it was. A transactional store (the embedded SQLite store: the whole run is one transaction under
-``write_lock``, rolled back on error) needs no journal, so none is kept for it. Unchanged elements
-are not written at all, so re-running an ingest changes nothing.
+it was. Inside ``run()`` on a store that keeps a run journal (Neo4j), the journal is also written
+to the database ahead of each batch (graph/run_journal.py), so a run whose process dies is undone
+by the next write, ``tierwatch neo4j recover`` or the next process that opens the store; the end
+of ``run()`` is the run's commit point. A transactional store (the embedded SQLite store: the whole
+run is one transaction under ``write_lock``, rolled back on error) needs no journal, so none is
+kept for it. Unchanged elements are not written at all, so re-running an ingest changes nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from tierwatch.graph import run_journal
 from tierwatch.graph.errors import SchemaError
 from tierwatch.graph.records import (
     EdgeRecord,
@@ -73,9 +77,59 @@ class GraphWriter:
     _pending: Future[None] | None = None
     _pool: ThreadPoolExecutor | None = None
     _journal: bool = True
+    _run: run_journal.RunJournal | None = None
+    #: why the undo of a failed run could not finish (the run stays journaled in the database)
+    undo_pending: str | None = None
 
     def __post_init__(self) -> None:
         self._journal = not getattr(self.store, "transactional", False)
+
+    @contextlib.contextmanager
+    def run(self, dataset: str) -> Iterator[None]:
+        """One run, all or nothing; the caller holds the store's write lock. On a store that keeps a
+        run journal: first completes the undo of runs that died, then journals every batch in the
+        database ahead of it; leaving the block without an error commits the run (``_commit``)."""
+        if self._journal and run_journal.keeps_journal(self.store):
+            store: run_journal.JournaledStore = self.store  # type: ignore[assignment]
+            run_journal.recover(store, self.batch_size)
+            self._run = run_journal.RunJournal(store, dataset)
+        try:
+            yield
+            self.flush()
+        except BaseException:
+            try:
+                self.rollback()
+            except Exception as undo_error:  # the store is gone: the journal in it stays
+                if self._run is None:
+                    raise
+                self.undo_pending = f"{type(undo_error).__name__}: {undo_error}"
+            raise
+        self._commit()
+
+    def _commit(self) -> None:
+        """The run's commit point: until here a crash undoes the whole run, from here it is whole.
+        (A hook that records what the run changed belongs here, after ``end``.)"""
+        if self._run is not None:
+            self._run.end()
+            self._run = None
+        self._node_before.clear()
+        self._edge_before.clear()
+
+    def _log(
+        self,
+        created_nodes: Sequence[Stored] = (),
+        created_edges: Sequence[Stored] = (),
+        nodes: Sequence[Stored] = (),
+        edges: Sequence[Stored] = (),
+    ) -> None:
+        """Journal a batch in the database before it is written (inside ``run()``)."""
+        if self._run is not None:
+            self._run.log(
+                created_nodes=[n["id"] for n in created_nodes],
+                created_edges=[e["id"] for e in created_edges],
+                nodes=nodes,
+                edges=edges,
+            )
 
     def _submit(self, *calls: tuple[Callable[[Sequence[Stored]], None], Sequence[Stored]]) -> None:
         """Run a batch's store writes; on a server store, overlap them with merging the next batch.
@@ -109,7 +163,7 @@ class GraphWriter:
         for start in range(0, total, self.batch_size):
             batch = records[start : start + self.batch_size]
             existing = self.store.get_nodes([r.id for r in batch])
-            created, changed = [], []
+            created, changed, before = [], [], []
             for rec in batch:
                 old = existing.get(rec.id)
                 new = merge_node(old, rec)
@@ -118,14 +172,17 @@ class GraphWriter:
                 if old == new:
                     self.stats.nodes_unchanged += 1
                     continue
-                if self._journal:
-                    self._node_before.setdefault(rec.id, old)
+                if self._journal and rec.id not in self._node_before:
+                    self._node_before[rec.id] = old
+                    if old is not None:
+                        before.append(old)
                 if old is None:
                     created.append(new)
                     self.stats.nodes_created += 1
                 else:
                     changed.append(new)
                     self.stats.nodes_updated += 1
+            self._log(created_nodes=created, nodes=before)
             self._submit((self.store.create_nodes, created), (self.store.put_nodes, changed))
             self._report("nodes", min(start + self.batch_size, total), total)
         self.flush()
@@ -136,7 +193,7 @@ class GraphWriter:
             batch = records[start : start + self.batch_size]
             self._check_endpoints(batch)
             existing = self.store.get_edges([r.id for r in batch])
-            created, changed = [], []
+            created, changed, before = [], [], []
             for rec in batch:
                 old = existing.get(rec.id)
                 if old is not None and _rediscovered_candidate(old, rec):
@@ -146,14 +203,17 @@ class GraphWriter:
                 if old == new:
                     self.stats.edges_unchanged += 1
                     continue
-                if self._journal:
-                    self._edge_before.setdefault(rec.id, old)
+                if self._journal and rec.id not in self._edge_before:
+                    self._edge_before[rec.id] = old
+                    if old is not None:
+                        before.append(old)
                 if old is None:
                     created.append(new)
                     self.stats.edges_created += 1
                 else:
                     changed.append(new)
                     self.stats.edges_updated += 1
+            self._log(created_edges=created, edges=before)
             self._submit((self.store.create_edges, created), (self.store.put_edges, changed))
             self._report("links", min(start + self.batch_size, total), total)
         self.flush()
@@ -174,21 +234,27 @@ class GraphWriter:
     def retire_missing(self, dataset: str, version: str, ended: str) -> None:
         """Facts of an older version of ``dataset`` that this version no longer holds get an end date."""
         nodes = [n for n in self.store.iter_nodes(dataset=dataset)]
-        changed_nodes = []
+        changed_nodes, node_before = [], []
         for node in nodes:
             new = retire(node, dataset, version, ended)
             if new is not None:
-                if self._journal:
-                    self._node_before.setdefault(node["id"], node)
+                if self._journal and node["id"] not in self._node_before:
+                    self._node_before[node["id"]] = node
+                    node_before.append(node)
                 changed_nodes.append(new)
         edges = [e for e in self.store.iter_edges(dataset=dataset)]
-        changed_edges = []
+        changed_edges, edge_before = [], []
         for edge in edges:
             new = retire(edge, dataset, version, ended)
             if new is not None:
-                if self._journal:
-                    self._edge_before.setdefault(edge["id"], edge)
+                if self._journal and edge["id"] not in self._edge_before:
+                    self._edge_before[edge["id"]] = edge
+                    edge_before.append(edge)
                 changed_edges.append(new)
+        for start in range(0, len(node_before), self.batch_size):
+            self._log(nodes=node_before[start : start + self.batch_size])
+        for start in range(0, len(edge_before), self.batch_size):
+            self._log(edges=edge_before[start : start + self.batch_size])
         for start in range(0, len(changed_nodes), self.batch_size):
             self.store.put_nodes(changed_nodes[start : start + self.batch_size])
         for start in range(0, len(changed_edges), self.batch_size):
@@ -197,23 +263,18 @@ class GraphWriter:
 
     def rollback(self) -> None:
         """Undo everything this writer did: delete what it created, restore what it changed (a
-        transactional store's ROLLBACK does it: its journal is empty)."""
+        transactional store's ROLLBACK does it: its journal is empty). Inside ``run()`` the run is
+        then ended; if the undo itself fails (the connection is gone), the run stays open in the
+        database and its journal is undone by the next write or ``tierwatch neo4j recover``."""
         with contextlib.suppress(Exception):  # the failure being rolled back: undo regardless
             self.flush()
-        created_edges = [i for i, old in self._edge_before.items() if old is None]
-        created_nodes = [i for i, old in self._node_before.items() if old is None]
-        restored_nodes = [old for old in self._node_before.values() if old is not None]
-        restored_edges = [old for old in self._edge_before.values() if old is not None]
-        for start in range(0, len(created_edges), self.batch_size):
-            self.store.delete_edges(created_edges[start : start + self.batch_size])
-        for start in range(0, len(created_nodes), self.batch_size):
-            self.store.delete_nodes(created_nodes[start : start + self.batch_size])
-        for start in range(0, len(restored_nodes), self.batch_size):
-            self.store.put_nodes(restored_nodes[start : start + self.batch_size])
-        for start in range(0, len(restored_edges), self.batch_size):
-            self.store.put_edges(restored_edges[start : start + self.batch_size])
+        undo = run_journal.undo_from(self._node_before, self._edge_before)
+        run_journal.apply_undo(self.store, undo, self.batch_size)
         self._node_before.clear()
         self._edge_before.clear()
+        if self._run is not None:
+            self._run.end()
+            self._run = None
 
     def _report(self, what: str, done: int, total: int) -> None:
         if self.progress:

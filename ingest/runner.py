@@ -1,9 +1,10 @@
 """Runs one ingest: recognise files, map rows, then write everything or nothing.
 
 Mapping happens entirely before the store is touched, so a bad file fails without side effects.
-The write happens under the store's write lock; if it fails part-way (Neo4j commits batch by
-batch), the writer's journal undoes it. Re-running the same files changes nothing; a new version
-of a dataset retires (end-dates) the facts it no longer holds.
+The write happens under the store's write lock as one writer run (``GraphWriter.run``): if it
+fails part-way (Neo4j commits batch by batch), the writer's journal undoes it; if the process dies,
+the journal the run keeps in the database does (graph/run_journal.py). Re-running the same files
+changes nothing; a new version of a dataset retires (end-dates) the facts it no longer holds.
 """
 
 from __future__ import annotations
@@ -115,7 +116,6 @@ def run_ingest(
     licence_class: str | None = None,
     origin: str | None = None,
     progress: Progress | None = None,
-    fail_after_batches: int | None = None,
     encoding: str | None = None,
     declarant: str | None = None,
 ) -> IngestReport:
@@ -140,7 +140,6 @@ def run_ingest(
             licence_class=licence_class,
             origin=origin,
             progress=progress,
-            fail_after_batches=fail_after_batches,
             options={"encoding": encoding, "declarant": declarant},
         )
 
@@ -174,7 +173,6 @@ def _run(
     licence_class: str | None,
     origin: str | None,
     progress: Progress | None,
-    fail_after_batches: int | None,
     options: dict[str, str | None],
 ) -> IngestReport:
     pipeline = load_pipeline(source)
@@ -215,24 +213,24 @@ def _run(
     link_sites(ctx, store)
 
     writer = GraphWriter(store, batch_size=settings.neo4j_batch_size, progress=progress)
-    if fail_after_batches is not None:
-        writer = _failing_writer(writer, fail_after_batches)
     today = datetime.now(UTC).date().isoformat()
     try:
-        with store.write_lock():
-            try:
-                writer.write_nodes(sorted(ctx.nodes.values(), key=lambda r: r.id))
-                writer.write_edges(sorted(ctx.edges.values(), key=lambda r: r.id))
-                writer.retire_missing(info.dataset, info.version, today)
-                writer.write_nodes([_source_record(store, ctx, info, spec)])
-            except BaseException:
-                writer.rollback()
-                raise
-    except SchemaError as exc:
-        raise IngestError(f"{source}: nothing was written: {exc}") from None
-    except TierwatchError:
-        raise
+        with store.write_lock(), writer.run(info.dataset):
+            writer.write_nodes(sorted(ctx.nodes.values(), key=lambda r: r.id))
+            writer.write_edges(sorted(ctx.edges.values(), key=lambda r: r.id))
+            writer.retire_missing(info.dataset, info.version, today)
+            writer.write_nodes([_source_record(store, ctx, info, spec)])
     except Exception as exc:
+        if writer.undo_pending:
+            raise IngestError(
+                f"{source}: the run failed ({type(exc).__name__}: {exc}) and its undo could not finish "
+                f"({writer.undo_pending}); the next write, `tierwatch neo4j recover` or the next start of "
+                "the API undoes it from the journal kept in the database"
+            ) from None
+        if isinstance(exc, SchemaError):
+            raise IngestError(f"{source}: nothing was written: {exc}") from None
+        if isinstance(exc, TierwatchError):
+            raise
         raise IngestError(f"{source}: nothing was written: {type(exc).__name__}: {exc}") from exc
 
     report_path = write_quarantine(settings, info.dataset, ctx)
@@ -345,27 +343,3 @@ def write_quarantine(settings: Settings, dataset: str, ctx: IngestContext) -> st
         for q in ctx.quarantine:
             out.writerow([q.file, q.locator, q.reason, q.field or "", q.value or ""])
     return str(path)
-
-
-def _failing_writer(writer: GraphWriter, after: int) -> GraphWriter:
-    """Fault injection for tests: the real writer, made to fail after ``after`` node batches."""
-    original = writer.store.put_nodes
-    calls = {"n": 0}
-
-    def put_nodes(nodes):
-        calls["n"] += 1
-        if calls["n"] > after:
-            raise IngestError("injected failure (test)")
-        original(nodes)
-
-    writer.store.put_nodes = put_nodes  # type: ignore[method-assign]
-    writer.rollback = _restore_then(writer.rollback, writer.store, original)  # type: ignore[method-assign]
-    return writer
-
-
-def _restore_then(rollback, store, original):
-    def run():
-        store.put_nodes = original
-        rollback()
-
-    return run

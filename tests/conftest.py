@@ -105,3 +105,29 @@ def ingest(store, settings):
         return run_ingest(source, [Path(p) for p in paths], store, settings, **options)
 
     return run
+
+
+@pytest.fixture
+def failing_writes(monkeypatch: pytest.MonkeyPatch):
+    """``failing_writes(store, after)``: the real store, made to fail at its ``after + 1``-th node
+    batch write (``create_nodes``/``put_nodes``) with "injected failure (test)"; once failed it
+    writes again, so the undo can run. Fault injection lives here, not in the ingest runner."""
+    from tierwatch.graph.errors import IngestError
+
+    def arm(store, after: int) -> None:
+        calls = {"n": 0, "failed": False}
+
+        def failing(original):
+            def write(elements):
+                calls["n"] += 1
+                if calls["n"] > after and not calls["failed"]:
+                    calls["failed"] = True
+                    raise IngestError("injected failure (test)")
+                return original(elements)
+
+            return write
+
+        for name in ("create_nodes", "put_nodes"):
+            monkeypatch.setattr(store, name, failing(getattr(store, name)))
+
+    return arm

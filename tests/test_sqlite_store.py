@@ -79,7 +79,7 @@ def test_other_processes_see_a_run_whole_or_not_at_all_and_are_never_blocked(set
     assert sum(after["counts"]["edges"].values()) > sum(before["counts"]["edges"].values())
 
 
-def test_generation_rises_per_committed_run_only(settings, open_data, tmp_path):
+def test_generation_rises_per_committed_run_only(settings, open_data, tmp_path, failing_writes):
     store = SQLiteStore(settings.store_dir)
     small = _apple_rows(open_data, tmp_path, 300)
     run_ingest("apple-suppliers", [small], store, settings)
@@ -89,8 +89,14 @@ def test_generation_rises_per_committed_run_only(settings, open_data, tmp_path):
     assert store.generation == 1 and store.changes_since(1) == (set(), set())
     before = canonical_hash(store)
     settings.neo4j_batch_size = 50
+    failing_writes(store, after=3)
     with pytest.raises(IngestError, match="injected failure"):
-        run_ingest("apple-suppliers", [open_data / APPLE], store, settings, fail_after_batches=3)
+        run_ingest(
+            "apple-suppliers",
+            [open_data / APPLE],
+            store,
+            settings,
+        )
     assert store.generation == store.read_generation() == 1  # rolled back: no new generation
     assert canonical_hash(SQLiteStore(settings.store_dir)) == before
     run_ingest("apple-suppliers", [_apple_rows(open_data, tmp_path, 400)], store, settings)

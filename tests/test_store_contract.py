@@ -35,15 +35,21 @@ def test_both_stores_hold_the_same_graph(neo4j_store, settings, open_data, tmp_p
     assert canonical_hash(SQLiteStore(tmp_path / "embedded")) == canonical_hash(neo4j_store)
 
 
-def test_failed_ingest_leaves_the_store_as_it_was(store, settings, open_data, tmp_path):
+def test_failed_ingest_leaves_the_store_as_it_was(store, settings, open_data, tmp_path, failing_writes):
     small = tmp_path / "apple_small.csv"
     lines = (open_data / APPLE).read_text(encoding="utf-8").splitlines()
     small.write_text("\n".join(lines[:400]) + "\n", encoding="utf-8")
     run_ingest("apple-suppliers", [small], store, settings)
     before = canonical_hash(store)
     settings.neo4j_batch_size = 50  # many batches, so some commit before the failure
+    failing_writes(store, after=5)
     with pytest.raises(IngestError, match="injected failure"):
-        run_ingest("apple-suppliers", [open_data / APPLE], store, settings, fail_after_batches=5)
+        run_ingest(
+            "apple-suppliers",
+            [open_data / APPLE],
+            store,
+            settings,
+        )
     assert canonical_hash(store) == before
     if isinstance(store, SQLiteStore):
         assert canonical_hash(SQLiteStore(settings.store_dir)) == before

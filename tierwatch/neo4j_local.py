@@ -48,6 +48,7 @@ __all__ = [
     "Neo4jLocalError",
     "ServerStatus",
     "build",
+    "crash",
     "default_home",
     "launcher_dir",
     "start",
@@ -381,12 +382,15 @@ def status(port: int = DEFAULT_PORT, home: Path | None = None) -> ServerStatus:
     return ServerStatus(False, None, uri, log, f"not running on {uri}{stale}")
 
 
-def start(port: int = DEFAULT_PORT, home: Path | None = None, wait_seconds: float = 120) -> ServerStatus:
+def start(
+    port: int = DEFAULT_PORT, home: Path | None = None, wait_seconds: float = 120, *, keep_data: bool = False
+) -> ServerStatus:
     """Start a throw-away Neo4j on ``bolt://127.0.0.1:<port>`` (no auth) and wait until it answers.
 
     Builds the launcher first if needed (see :func:`build`). If a Neo4j server already answers on
     the port, returns its status without starting another one (and without wiping its data).
-    Otherwise wipes ``home/data-<port>``, starts the launcher detached (own session, output in
+    Otherwise wipes ``home/data-<port>`` (unless ``keep_data``: a restart after :func:`crash`, which
+    Neo4j recovers from its transaction log), starts the launcher detached (own session, output in
     ``home/neo4j-<port>.log``, pid in ``home/neo4j-<port>.pid``) and waits up to ``wait_seconds``
     for the ``READY`` line and a successful ``verify_connectivity()``.
 
@@ -414,8 +418,9 @@ def start(port: int = DEFAULT_PORT, home: Path | None = None, wait_seconds: floa
             stop(port, home)
 
         data, log, pid_file = home / f"data-{port}", _log_path(home, port), _pid_path(home, port)
-        shutil.rmtree(data, ignore_errors=True)
-        if data.exists():
+        if not keep_data:
+            shutil.rmtree(data, ignore_errors=True)
+        if not keep_data and data.exists():
             raise Neo4jLocalError(f"cannot wipe the old data folder {data}")
         cmd = [
             java,
@@ -491,21 +496,41 @@ def stop(port: int = DEFAULT_PORT, home: Path | None = None) -> bool:
     return True
 
 
+def crash(port: int = DEFAULT_PORT, home: Path | None = None) -> bool:
+    """SIGKILL the launcher's process group at once, as a power loss would stop it (crash tests:
+    bench/kill_neo4j_ingest.py); ``start(keep_data=True)`` brings the database back. Returns False
+    if no launcher of ours was running."""
+    home = (home or default_home()).expanduser()
+    pid = _read_pid(home, port)
+    if pid is None or not _pid_alive(pid, port):
+        return False
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while _pid_alive(pid, port) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    _pid_path(home, port).unlink(missing_ok=True)
+    return True
+
+
 # --------------------------------------------------------------------------------------------------
 # Command line
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tierwatch.neo4j_local start|stop|status [--port P] [--home DIR]``."""
+    """``python -m tierwatch.neo4j_local start|stop|status|crash [--port P] [--home DIR] [--keep-data]``."""
     parser = argparse.ArgumentParser(prog="tierwatch-neo4j", description="Local throw-away Neo4j server.")
-    parser.add_argument("action", choices=["start", "stop", "status"])
+    parser.add_argument("action", choices=["start", "stop", "status", "crash"])
+    parser.add_argument("--keep-data", action="store_true", help="start on the existing data (after crash)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--home", type=Path, default=None)
     parser.add_argument("--wait", type=float, default=120.0, help="seconds to wait for start")
     args = parser.parse_args(argv)
     try:
         if args.action == "start":
-            print(start(args.port, args.home, args.wait).message)
+            print(start(args.port, args.home, args.wait, keep_data=args.keep_data).message)
+        elif args.action == "crash":
+            print("killed (SIGKILL)" if crash(args.port, args.home) else "was not running")
         elif args.action == "stop":
             print("stopped" if stop(args.port, args.home) else "was not running")
         else:

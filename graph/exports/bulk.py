@@ -94,7 +94,11 @@ def write_bulk(
         ]
         name = f"nodes_{label}.csv"
         written[name] = _write_table(
-            directory / name, head, [], keys, (([n["id"], f"{ENTITY_LABEL};{label}"], n) for n in group)
+            directory / name,
+            head,
+            [],
+            keys,
+            (([n["id"], f"{ENTITY_LABEL}{ARRAY_DELIMITER}{label}"], n) for n in group),
         )
         node_files.append(name)
     for rel in sorted(by_rel):
@@ -108,15 +112,7 @@ def write_bulk(
             directory / name, head, [], keys, (([e["src"], e["dst"], rel], e) for e in group)
         )
         rel_files.append(name)
-    args = ["neo4j-admin database import full"]
-    args += [f"--nodes={f}" for f in node_files] + [f"--relationships={f}" for f in rel_files]
-    args += [
-        "--array-delimiter=U+001F",
-        "--multiline-fields=true",
-        "--id-type=string",
-        "--overwrite-destination",
-        database,
-    ]
+    args = ["neo4j-admin database import full", *import_options(node_files, rel_files, database)]
     script = [
         "#!/bin/sh",
         "# Bulk-load this tierwatch export into a stopped Neo4j 5 server, then start it;",
@@ -128,6 +124,20 @@ def write_bulk(
     (directory / "import.sh").write_text("\n".join(script), encoding="utf-8")
     (directory / "import.sh").chmod(0o755)
     return written
+
+
+def import_options(node_files: list[str], rel_files: list[str], database: str = "neo4j") -> list[str]:
+    """The options of ``neo4j-admin database import full`` for these files (import.sh and
+    ``tierwatch neo4j import`` run the same command)."""
+    options = [f"--nodes={f}" for f in node_files] + [f"--relationships={f}" for f in rel_files]
+    return [
+        *options,
+        "--array-delimiter=U+001F",
+        "--multiline-fields=true",
+        "--id-type=string",
+        "--overwrite-destination",
+        database,
+    ]
 
 
 def read_bulk(directory: Path) -> tuple[list[Stored], list[Stored]]:
