@@ -23,9 +23,11 @@ from tierwatch.graph.query.index import (
     hidden_datasets_of,
     hidden_ids_of,
 )
+from tierwatch.graph.query.search import Entry, Query, RowNames
+from tierwatch.graph.search_keys import UNSEARCHED_TYPES
 
 Stored = dict[str, Any]
-SEARCH_SKIP_TYPES = ("Indicator", "Source", "RiskFinding")
+SEARCH_SKIP_TYPES = UNSEARCHED_TYPES
 #: node types whose members (what is located in them or deals in them) a downstream step gathers
 PLACE_NODE_TYPES = ("Country", "Region", "Commodity")
 
@@ -129,6 +131,29 @@ class EmbeddedSource:
     def hidden(self) -> tuple[frozenset[str], frozenset[str]]:
         ix = self.full_index()
         return ix.hidden_datasets, ix.hidden_ids
+
+    def search_names(self) -> StoredNames:
+        return StoredNames(self.store)
+
+
+class StoredNames:
+    """Search served from the embedded store's on-disk search index (graph/sqlite_search.py): only
+    the candidates' names are read and scored, only the scored nodes are read whole."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def candidates(self, query: Query, types: tuple[str, ...]) -> list[Entry]:
+        return self.store.search_candidates(
+            terms=query.terms, prefixes=query.prefixes, key=query.key, grams=query.grams, types=types
+        )
+
+    def rows(self, ids: Iterable[str]) -> dict[str, Stored]:
+        found = self.store.get_nodes(list(ids))
+        return {i: d for i, d in found.items() if d["type"] not in SEARCH_SKIP_TYPES}
+
+    def listing(self, types: tuple[str, ...]) -> list[Stored]:
+        return list(self.store.iter_nodes(types=[t for t in types if t not in SEARCH_SKIP_TYPES]))
 
 
 def _hidden_ids(nodes: list[Stored], edges: list[Stored]) -> frozenset[str]:
@@ -375,6 +400,9 @@ class Neo4jSource:
 
     def incident(self, ids: Iterable[str]) -> list[tuple[Stored, Stored]]:
         return [(r["e"], r["n"]) for r in self._read("incident_edges", ids=sorted(set(ids)))]
+
+    def search_names(self) -> RowNames:
+        return self._cached("search_names", lambda: RowNames(self.search_rows()))
 
     def search_rows(self) -> list[Stored]:
         return self._cached(
