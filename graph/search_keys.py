@@ -4,8 +4,8 @@ Shared by the ranking (graph/query/search.py, both stores) and the embedded stor
 index (graph/sqlite_search.py), so the index holds exactly what the ranking reads:
 
 - ``entries_of(node)``: (field, text) for each identifier, the id, the name and each alias;
-- ``terms_of(node)``: the exact-match keys: an id or identifier lower-cased, a name or alias folded
-  and by ``normalise_name`` (the exact and prefix rules look these up);
+- the exact-match keys (graph/sqlite_search.py): an id or identifier lower-cased, a name or alias
+  folded and by ``normalise_name`` (the exact and prefix rules look these up);
 - ``fuzzy_key(text)``: a name or alias as the fuzzy scorer compares it (folded, then rapidfuzz's
   default processing: lower case, punctuation as spaces); ``grams(key)`` its 3-character runs. A
   fuzzy match needs a run in common with the query (a query shorter than 3 characters: to be
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from rapidfuzz import utils
-from tierwatch.graph.names import fold, normalise_name
+from tierwatch.graph.names import fold
 
 #: node types search never returns (indicator rows, sources, findings: they are reached from entities)
 UNSEARCHED_TYPES = ("Indicator", "Source", "RiskFinding")
@@ -41,13 +41,6 @@ def entries_of(node: dict[str, Any]) -> Iterator[tuple[str, str]]:
     for alias in node.get("aliases") or ():
         if isinstance(alias, str) and alias:
             yield "alias", alias
-
-
-def terms_of(field: str, text: str) -> set[str]:
-    """The exact-match keys of one field's text."""
-    if field in ("identifier", "id"):
-        return {text.lower()}
-    return {t for t in (fold(text), normalise_name(text)) if t}
 
 
 def fuzzy_key(text: str) -> str:

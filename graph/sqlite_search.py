@@ -2,9 +2,10 @@
 
 Tables (graph/sqlite_schema.py creates them; schema version 2 on)::
 
-    search_names(rowid, node, field, value, key)   one row per identifier, id, name and alias of a
-                                                   searchable node (graph/search_keys.py); key: a name
-                                                   or alias as the fuzzy scorer sees it ('' otherwise)
+    search_names(rowid, node, field, value, key)   one row per name and alias of a searchable node
+                                                   (graph/search_keys.py); key: the text as the fuzzy
+                                                   scorer sees it (ids and identifiers are read from
+                                                   the nodes and identifiers tables)
     search_fuzzy                                   FTS5 trigram index over search_names.key
                                                    (external content, kept by triggers)
     search_terms(term, node)                       exact-match keys: ids and identifiers lower-cased,
@@ -23,7 +24,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
-from tierwatch.graph.search_keys import GRAM, UNSEARCHED_TYPES, entries_of, fuzzy_key, searchable, terms_of
+from rapidfuzz.utils import default_process as processed
+from tierwatch.graph.names import fold, normalise_name
+from tierwatch.graph.search_keys import GRAM, UNSEARCHED_TYPES, entries_of, searchable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS search_names (
@@ -88,9 +91,14 @@ def index(conn: sqlite3.Connection, nodes: Iterable[dict[str, Any]]) -> None:
             continue
         nid = node["id"]
         for field, value in entries_of(node):
-            key = fuzzy_key(value) if field in ("name", "alias") else ""
-            names.append((nid, field, value, key))
-            terms.update((t, nid) for t in terms_of(field, value))
+            if field in ("name", "alias"):
+                folded = fold(value)
+                names.append((nid, field, value, processed(folded)))
+                terms.add((folded, nid))
+                if norm := normalise_name(value):
+                    terms.add((norm, nid))
+            else:
+                terms.add((value.lower(), nid))
     conn.executemany("INSERT INTO search_names(node, field, value, key) VALUES (?, ?, ?, ?)", names)
     conn.executemany("INSERT OR IGNORE INTO search_terms(term, node) VALUES (?, ?)", terms)
 
@@ -145,10 +153,18 @@ def candidates(
             "(SELECT rowid FROM search_fuzzy WHERE search_fuzzy MATCH ?)"
         )
         params.append(" OR ".join(_fts_phrase(g) for g in sorted(grams)))
-    sql = f"SELECT s.node, s.field, s.value FROM search_names s WHERE s.node IN ({' UNION '.join(parts)})"
+    wanted = ""
     if types:
-        sql += " AND s.node IN (SELECT id FROM nodes WHERE type IN (SELECT value FROM json_each(?)))"
+        wanted = " AND type IN (SELECT value FROM json_each(?))"
         params.append(_json(types))
+    sql = (
+        f"WITH found(node) AS ({' UNION '.join(parts)}), "
+        f"cand(node) AS (SELECT id FROM nodes WHERE id IN (SELECT node FROM found){wanted}) "
+        "SELECT node, field, value FROM search_names WHERE node IN (SELECT node FROM cand) "
+        "UNION ALL SELECT node, 'identifier', identifier FROM identifiers "
+        "WHERE node IN (SELECT node FROM cand) "
+        "UNION ALL SELECT node, 'id', node FROM cand"
+    )
     cursor = conn.execute(sql, params)
     try:
         while rows := cursor.fetchmany(5_000):
