@@ -4,9 +4,9 @@
 
 STORE_DIR: an embedded demo store (``tierwatch demo --no-serve``); it is copied to a temporary
 folder first (an older schema is migrated there: the migration's time is printed). The ranking
-before (graph/query/search.py at ``--before``, default HEAD~1... any revision whose ``rank`` takes
-the list of searchable rows) scans every name in memory; the one now reads candidates from the
-store's search index (graph/sqlite_search.py). Queries: the names the tests search for, and names
+before (graph/query/search.py at ``--before``, default 7243e7e, the last revision whose ``rank``
+takes the list of searchable rows) scans every name in memory; the one now reads candidates from
+the store's search index (graph/sqlite_search.py). Queries: the names the tests search for, and names
 from the graph (seeded): whole, a first word, and with one typo (a dropped, doubled, swapped or
 changed letter). Prints per-query latency (p50/p95, first query apart) of both, and how many
 queries give the same hits (ids, scores, fields, order) in both.
