@@ -9,7 +9,9 @@ takes the list of searchable rows) scans every name in memory; the one now reads
 the store's search index (graph/sqlite_search.py). Queries: the names the tests search for, and names
 from the graph (seeded): whole, a first word, and with one typo (a dropped, doubled, swapped or
 changed letter). Prints per-query latency (p50/p95, first query apart) of both, and how many
-queries give the same hits (ids, scores, fields, order) in both.
+queries give the same hits (ids, scores, fields, order) in both: all of them, the first 10, and
+those scoring >= 80 (the fuzzy rule now needs a 3-character run in common: weak matches sharing
+none are gone).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+TOP = 10
+STRONG = 80.0
 FIXED = ("RCMP", "DND", "grc", "CATL", "Zijin", "H", "Huayou", "Hon Hai", "Zijin Mining Co.,Ltd", "glencore")
 
 
@@ -94,7 +98,7 @@ def main() -> None:
 
     common = {"types": (), "country": None, "sees_access": True, "sees_licence": True, "hidden": hidden}
     names = source.search_names()
-    same, old_ms, new_ms, differ = 0, [], [], []
+    same, same_top, same_strong, old_ms, new_ms, differ = 0, 0, 0, [], [], []
     asked = queries(rows, args.queries)
     for text in asked:
         t0 = time.perf_counter()
@@ -105,12 +109,18 @@ def main() -> None:
         old_ms.append((t1 - t0) * 1e3)
         new_ms.append((t2 - t1) * 1e3)
         key = lambda hits: [(h[0], h[1], h[2], h[3]["id"]) for h in hits]  # noqa: E731
+        same_top += key(want)[:TOP] == key(got)[:TOP]
+        same_strong += [x for x in key(want) if x[0] >= STRONG] == [x for x in key(got) if x[0] >= STRONG]
         if key(want) == key(got):
             same += 1
         else:
             lost = {x[3] for x in key(want)} - {x[3] for x in key(got)}
             differ.append((text, len(want), len(got), sorted(lost)[:3]))
     print(f"queries: {len(asked)}; same hits, scores and order: {same} ({same / len(asked):.1%})")
+    print(
+        f"  same first {TOP} hits: {same_top} ({same_top / len(asked):.1%}); same hits scoring >= {STRONG}: "
+        f"{same_strong} ({same_strong / len(asked):.1%})"
+    )
     for text, nw, ng, lost in differ[:15]:
         print(f"  differs: {text!r}: {nw} hits before, {ng} now; e.g. not found now: {lost}")
     for label, ms in (("in-memory scan (before)", old_ms), ("on-disk index (now)", new_ms)):
