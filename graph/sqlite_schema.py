@@ -3,16 +3,26 @@
 One file, ``<store_dir>/graph.sqlite``, that anyone can open with ``sqlite3``::
 
     meta(key, value)                      schema_version, generation, format, committed_at
-    nodes(id, type, data)                 data: the stored element as JSON (orjson), id and type too
-    edges(id, type, src, dst, data)       data: the stored element as JSON; src/dst index the ends
+    nodes(id, type, data)                 data: the node's other properties as JSON (orjson)
+    edges(id, type, src, dst, data)       data: the edge's other properties; src/dst index the ends
+    provenance_sources(id, head, tail)    what provenance entries share (graph/sqlite_codec.py: in
+                                          data, an entry is [source id, locator] or its whole text)
+    provenance(element, entry)            a view: every provenance entry whole
     identifiers(identifier, node)         "scheme:value" -> node id (find_by_identifiers)
     changes(generation, kind, id)         ids each committed run wrote or deleted (kind 'node'/'edge';
                                           kind '*' = everything, e.g. after clear or restore); the last
                                           CHANGE_LOG_GENERATIONS generations are kept
     watchlist(id, added_at, snapshot)     watched entities and their last exposure snapshot (JSON;
-                                          graph/watch/), since schema version 2
+                                          graph/watch/), since schema version 4
     alerts(seq, at, run, dataset, entity, kind, subject, data)
                                           alerts raised after ingests (data: the alert as JSON)
+    search_names, search_fuzzy (FTS5),    the search index, written with the nodes in the same
+    search_terms                          transaction (graph/sqlite_search.py)
+
+Versions: 1: data held the whole element (id and type too) and provenance entries as texts, no
+search index; 2 adds the search index (built from the nodes by the migration); 3 stores rows
+compactly (the migration rewrites every row; ``VACUUM`` then returns the space to the disk); 4 adds
+the watchlist and alerts tables.
 
 ``generation`` rises by one for every committed run that changed something; readers (the query
 layer) compare it to know when to rebuild. The schema has a version (``SCHEMA_VERSION``): an older
@@ -26,11 +36,12 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+from tierwatch.graph import sqlite_codec, sqlite_search
 from tierwatch.graph.errors import StoreError
 
 FILE_NAME = "graph.sqlite"
 FORMAT = "tierwatch-sqlite"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4
 CHANGE_LOG_GENERATIONS = 8
 
 SCHEMA = """
@@ -85,17 +96,30 @@ CREATE INDEX IF NOT EXISTS alerts_at ON alerts(at);
 """
 
 
-def _statements(script: str) -> list[str]:
-    return [s for s in script.split(";") if s.strip()]
-
-
 def _add_watch_tables(conn: sqlite3.Connection) -> None:
-    for statement in _statements(WATCH_SCHEMA):
+    for statement in sqlite_search.statements(WATCH_SCHEMA):
         conn.execute(statement)
 
 
+def _add_search_index(conn: sqlite3.Connection) -> None:
+    sqlite_search.create(conn)
+    sqlite_search.rebuild(conn)
+
+
+def _compact_rows(conn: sqlite3.Connection) -> None:
+    has_search = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'search_names'").fetchone()
+    if not has_search:  # a version-2 file without the search index (both steps are idempotent)
+        _add_search_index(conn)
+    sqlite_codec.create(conn)
+    sqlite_codec.compact_rows(conn)
+
+
 #: schema version N -> the step that turns a version-N file into version N+1 (run in one transaction)
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _add_watch_tables}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _add_search_index,
+    2: _compact_rows,
+    3: _add_watch_tables,
+}
 
 #: Per connection. WAL: readers never block the writer nor each other and see only committed runs.
 #: No mmap: a reader scans the whole file once per generation (the query index), and mapped pages
@@ -169,8 +193,10 @@ def _check_or_create(conn: sqlite3.Connection, meta: dict[str, str], path: Path)
         tables = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
         if tables:
             raise StoreError(f"{path} is an SQLite file but not a tierwatch store (no meta table)")
-        for statement in _statements(SCHEMA + WATCH_SCHEMA):
+        for statement in sqlite_search.statements(SCHEMA + WATCH_SCHEMA):
             conn.execute(statement)
+        sqlite_search.create(conn)
+        sqlite_codec.create(conn)
         conn.executemany(
             "INSERT INTO meta(key, value) VALUES (?, ?)",
             [("format", FORMAT), ("schema_version", str(SCHEMA_VERSION)), ("generation", "0")],

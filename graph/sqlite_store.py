@@ -9,8 +9,9 @@
   one generation.
 - ``generation`` (in ``meta``) rises by one per committed run that changed something; the
   ``changes`` table lists the ids each of the last runs changed (for incremental index refresh).
-- Elements are stored as their JSON (orjson) and read back as equal dicts, so this store and Neo4j
-  hold byte-identical canonical dumps (graph/dump.py).
+- Elements are stored compactly (graph/sqlite_codec.py: id/type/src/dst in columns, the other
+  properties as JSON, provenance split into a shared source and a locator) and read back as equal
+  dicts, so this store and Neo4j hold byte-identical canonical dumps (graph/dump.py).
 - A store folder holding an older version's ``graph.pickle`` is converted once, with a message.
 
 Connections are per thread (``sqlite3`` objects are not shared across threads); a finished
@@ -29,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from tierwatch.graph import sqlite_search
 from tierwatch.graph.errors import StoreError, StoreLockedError
+from tierwatch.graph.sqlite_codec import EDGE_COLUMNS, NODE_COLUMNS, Codec
 from tierwatch.graph.sqlite_schema import (
     CHANGE_LOG_GENERATIONS,
     FILE_NAME,
@@ -42,14 +45,12 @@ from tierwatch.graph.store import exclusive_file_lock
 
 Stored = dict[str, Any]
 FETCH = 5_000  # rows per fetch when streaming
+NODE_ROW = "id, type, data"
+EDGE_ROW = "id, type, src, dst, data"
 
 
 def _json(values: Iterable[str]) -> str:
     return orjson.dumps(list(values)).decode()
-
-
-def _dump(element: Stored) -> str:
-    return orjson.dumps(element).decode()
 
 
 def _print_notice(message: str) -> None:
@@ -69,6 +70,7 @@ class SQLiteStore:
         self._local = threading.local()
         self._conns: dict[threading.Thread, sqlite3.Connection] = {}
         self._conns_lock = threading.Lock()
+        self._codec = Codec()
         self.generation = 0
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -126,6 +128,7 @@ class SQLiteStore:
         self._local.dirty = False
         self._local.everything = False
         self._local.next_gen = self._generation_in(conn) + 1
+        self._codec.begin()
         try:
             yield conn
             with self._guard():
@@ -238,17 +241,27 @@ class SQLiteStore:
             finally:
                 cursor.close()
 
+    def _node(self, conn: sqlite3.Connection, row: Sequence[Any]) -> Stored:
+        """A node from its row (id, type, data)."""
+        return self._codec.decode(conn, {"id": row[0], "type": row[1]}, row[2])
+
+    def _edge(self, conn: sqlite3.Connection, row: Sequence[Any]) -> Stored:
+        """An edge from its row (id, type, src, dst, data)."""
+        return self._codec.decode(conn, {"id": row[0], "type": row[1], "src": row[2], "dst": row[3]}, row[4])
+
     def get_nodes(self, ids: Sequence[str]) -> dict[str, Stored]:
         if not ids:
             return {}
-        sql = "SELECT id, data FROM nodes WHERE id IN (SELECT value FROM json_each(?))"
-        return {i: orjson.loads(d) for i, d in self._rows(sql, (_json(ids),))}
+        sql = f"SELECT {NODE_ROW} FROM nodes WHERE id IN (SELECT value FROM json_each(?))"
+        conn = self._conn()
+        return {r[0]: self._node(conn, r) for r in self._rows(sql, (_json(ids),))}
 
     def get_edges(self, ids: Sequence[str]) -> dict[str, Stored]:
         if not ids:
             return {}
-        sql = "SELECT id, data FROM edges WHERE id IN (SELECT value FROM json_each(?))"
-        return {i: orjson.loads(d) for i, d in self._rows(sql, (_json(ids),))}
+        sql = f"SELECT {EDGE_ROW} FROM edges WHERE id IN (SELECT value FROM json_each(?))"
+        conn = self._conn()
+        return {r[0]: self._edge(conn, r) for r in self._rows(sql, (_json(ids),))}
 
     def _iter(self, table: str, types: Iterable[str] | None, dataset: str | None) -> Iterator[Stored]:
         where, params = [], []
@@ -259,10 +272,13 @@ class SQLiteStore:
             where.append(f"EXISTS (SELECT 1 FROM json_each({table}.data, '$.datasets') WHERE value = ?)")
             params.append(dataset)
         condition = " WHERE " + " AND ".join(where) if where else ""
-        sql = f"SELECT data FROM {table}{condition} ORDER BY id"
-        loads = orjson.loads
-        for (data,) in self._rows(sql, params):
-            yield loads(data)
+        conn = self._conn()
+        if table == "nodes":
+            for row in self._rows(f"SELECT {NODE_ROW} FROM nodes{condition} ORDER BY id", params):
+                yield self._node(conn, row)
+        else:
+            for row in self._rows(f"SELECT {EDGE_ROW} FROM edges{condition} ORDER BY id", params):
+                yield self._edge(conn, row)
 
     def iter_nodes(self, types: Iterable[str] | None = None, dataset: str | None = None) -> Iterator[Stored]:
         return self._iter("nodes", types, dataset)
@@ -272,13 +288,18 @@ class SQLiteStore:
 
     def incident(self, ids: Iterable[str]) -> list[tuple[Stored, Stored]]:
         """Every edge touching the given nodes, with the node at its far end."""
+        both = "e.id, e.type, e.src, e.dst, e.data, n.id, n.type, n.data"
         sql = (
-            "SELECT e.data, n.data FROM edges e JOIN nodes n ON n.id = e.dst "
+            f"SELECT {both} FROM edges e JOIN nodes n ON n.id = e.dst "
             "WHERE e.src IN (SELECT value FROM json_each(?1)) "
-            "UNION ALL SELECT e.data, n.data FROM edges e JOIN nodes n ON n.id = e.src "
+            f"UNION ALL SELECT {both} FROM edges e JOIN nodes n ON n.id = e.src "
             "WHERE e.dst IN (SELECT value FROM json_each(?1))"
         )
-        return [(orjson.loads(e), orjson.loads(n)) for e, n in self._rows(sql, (_json(sorted(set(ids))),))]
+        conn = self._conn()
+        return [
+            (self._edge(conn, r[:5]), self._node(conn, r[5:]))
+            for r in self._rows(sql, (_json(sorted(set(ids))),))
+        ]
 
     def find_by_identifiers(self, identifiers: Sequence[str]) -> dict[str, str]:
         if not identifiers:
@@ -288,6 +309,24 @@ class SQLiteStore:
             "WHERE identifier IN (SELECT value FROM json_each(?)) GROUP BY identifier"
         )
         return dict(self._rows(sql, (_json(identifiers),)))
+
+    def search_candidates(
+        self,
+        *,
+        terms: Sequence[str],
+        prefixes: Sequence[str],
+        key: str,
+        grams: Iterable[str],
+        types: Sequence[str],
+    ) -> list[tuple[str, str, str]]:
+        """(node, field, text) of each search entry of the nodes a query may match (sqlite_search.py)."""
+        conn = self._conn()
+        with self._guard():
+            return list(
+                sqlite_search.candidates(
+                    conn, terms=terms, prefixes=prefixes, key=key, grams=grams, types=types
+                )
+            )
 
     def counts(self) -> dict[str, dict[str, int]]:
         nodes = dict(self._rows("SELECT type, count(*) FROM nodes GROUP BY type ORDER BY type"))
@@ -304,17 +343,20 @@ class SQLiteStore:
                 conn.execute(
                     "DELETE FROM identifiers WHERE node IN (SELECT value FROM json_each(?))", (_json(ids),)
                 )
+                sqlite_search.forget(conn, ids)
                 sql = (
                     "INSERT INTO nodes(id, type, data) VALUES (?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET type = excluded.type, data = excluded.data"
                 )
             else:
                 sql = "INSERT INTO nodes(id, type, data) VALUES (?, ?, ?)"
-            conn.executemany(sql, ((n["id"], n["type"], _dump(n)) for n in nodes))
+            encode = self._codec.encode
+            conn.executemany(sql, ((n["id"], n["type"], encode(conn, n, NODE_COLUMNS)) for n in nodes))
             conn.executemany(
                 "INSERT OR IGNORE INTO identifiers(identifier, node) VALUES (?, ?)",
                 ((ident, n["id"]) for n in nodes for ident in n.get("identifiers") or ()),
             )
+            sqlite_search.index(conn, nodes)
             self._log(conn, "node", ids)
 
     def _write_edges(self, edges: Sequence[Stored], *, replace: bool) -> None:
@@ -339,7 +381,10 @@ class SQLiteStore:
                 )
             else:
                 sql = "INSERT INTO edges(id, type, src, dst, data) VALUES (?, ?, ?, ?, ?)"
-            conn.executemany(sql, ((e["id"], e["type"], e["src"], e["dst"], _dump(e)) for e in edges))
+            encode = self._codec.encode
+            conn.executemany(
+                sql, ((e["id"], e["type"], e["src"], e["dst"], encode(conn, e, EDGE_COLUMNS)) for e in edges)
+            )
             self._log(conn, "edge", (e["id"] for e in edges))
 
     def put_nodes(self, nodes: Sequence[Stored]) -> None:
@@ -370,6 +415,7 @@ class SQLiteStore:
             if touching:
                 self._delete_edges(conn, touching)
             conn.execute("DELETE FROM identifiers WHERE node IN (SELECT value FROM json_each(?))", arg)
+            sqlite_search.forget(conn, ids)
             conn.execute("DELETE FROM nodes WHERE id IN (SELECT value FROM json_each(?))", arg)
             self._log(conn, "node", ids)
 
@@ -387,6 +433,7 @@ class SQLiteStore:
         with self._transaction() as conn, self._guard():
             for table in ("edges", "identifiers", "nodes", "changes"):
                 conn.execute(f"DELETE FROM {table}")
+            sqlite_search.clear(conn)
             self._log(conn, "*", ["*"])
 
     # -- operations ---------------------------------------------------------------------------

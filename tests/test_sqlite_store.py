@@ -146,13 +146,21 @@ def test_store_check_reports_integrity_counts_and_fingerprint(settings, open_dat
     assert report["nodes"] == sum(store.counts()["nodes"].values())
     text = _cli(settings.store_dir, "store", "check")
     assert text.returncode == 0 and report["fingerprint"] in text.stdout
-    # a file anyone can open with the sqlite3 shell (and its JSON functions)
+    # a file anyone can open with the sqlite3 shell (and its JSON functions): the provenance view
+    # shows every entry whole, as the store reads it back
     if shutil.which("sqlite3"):
-        sql = "SELECT count(*) FROM edges WHERE json_extract(data, '$.type') = type"
+        sql = (
+            "SELECT count(*) FROM edges WHERE json_valid(data) AND src IN (SELECT id FROM nodes);"
+            "SELECT entry FROM provenance ORDER BY entry"
+        )
         shell = subprocess.run(
             ["sqlite3", "-readonly", str(settings.store_dir / FILE_NAME), sql], capture_output=True, text=True
         )
-        assert shell.returncode == 0 and int(shell.stdout) == report["edges"], shell.stderr
+        assert shell.returncode == 0, shell.stderr
+        count, *entries = shell.stdout.splitlines()
+        assert int(count) == report["edges"]
+        elements = [*store.iter_nodes(), *store.iter_edges()]
+        assert entries == sorted(p for e in elements for p in e.get("prov", ()))
 
 
 def test_store_check_fingerprint_is_the_same_on_neo4j(neo4j_uri, settings, open_data, tmp_path):
@@ -206,6 +214,66 @@ def test_an_old_pickle_store_is_converted_once_with_a_message(settings, open_dat
     _old_pickle_store(source, other)
     done = _cli(other, "stats", "--json")
     assert done.returncode == 0 and "converted the store" in done.stderr
+
+
+#: the first SQLite store's file (schema version 1): whole elements as JSON, no search index
+V1_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE nodes (id TEXT PRIMARY KEY, type TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX nodes_type ON nodes(type);
+CREATE TABLE edges (id TEXT PRIMARY KEY, type TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,
+    data TEXT NOT NULL);
+CREATE INDEX edges_src ON edges(src);
+CREATE INDEX edges_dst ON edges(dst);
+CREATE TABLE identifiers (identifier TEXT NOT NULL, node TEXT NOT NULL,
+    PRIMARY KEY (identifier, node)) WITHOUT ROWID;
+CREATE INDEX identifiers_node ON identifiers(node);
+CREATE TABLE changes (generation INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL,
+    PRIMARY KEY (generation, kind, id)) WITHOUT ROWID;
+"""
+
+
+def test_a_version_1_file_is_migrated_in_place(settings, open_data, tmp_path):
+    """A file the first SQLite store wrote opens migrated (in one transaction): the same canonical dump,
+    rows stored compactly, and search served from the index the migration built."""
+    from tierwatch.graph.query import Viewer, open_query_service
+
+    source = SQLiteStore(tmp_path / "source")
+    run_ingest("apple-suppliers", [_apple_rows(open_data, tmp_path, 300)], source, settings)
+    nodes, edges = list(source.iter_nodes()), list(source.iter_edges())
+    old = tmp_path / "v1"
+    old.mkdir()
+    with sqlite3.connect(old / FILE_NAME) as conn:
+        conn.executescript(V1_SCHEMA)
+        conn.executemany(
+            "INSERT INTO nodes VALUES (?, ?, ?)", [(n["id"], n["type"], json.dumps(n)) for n in nodes]
+        )
+        conn.executemany(
+            "INSERT INTO edges VALUES (?, ?, ?, ?, ?)",
+            [(e["id"], e["type"], e["src"], e["dst"], json.dumps(e)) for e in edges],
+        )
+        meta = [("format", "tierwatch-sqlite"), ("schema_version", "1"), ("generation", "1")]
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", meta)
+    with sqlite3.connect(old / FILE_NAME) as conn:
+        whole_rows = conn.execute("SELECT sum(length(data)) FROM nodes").fetchone()[0]
+    migrated = SQLiteStore(old)
+    assert canonical_hash(migrated) == canonical_hash(source)
+    migrated.close()
+    with sqlite3.connect(old / FILE_NAME) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            str(SCHEMA_VERSION),
+        )
+        whole = conn.execute(
+            "SELECT count(*) FROM nodes WHERE json_extract(data, '$.id') IS NOT NULL"
+        ).fetchone()
+        assert whole == (0,)
+        compact = conn.execute("SELECT sum(length(data)) FROM nodes").fetchone()[0]
+    assert compact < 0.7 * whole_rows
+    company = next(n for n in nodes if n["type"] == "Company" and n.get("name"))
+    svc = open_query_service(Settings(store_dir=old), "embedded")
+    hits = svc.search(company["name"], Viewer.analyst()).hits
+    assert hits[0].score == 100 and hits[0].entity.name == company["name"]
+    svc.close()
 
 
 def _assert_clear_error(store_dir: Path, path: Path, *words: str) -> None:

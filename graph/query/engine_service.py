@@ -174,7 +174,7 @@ class StoreQueryService:
         check_types(types)
         check_countries((country,) if country else ())
         rows, withheld = srch.rank(
-            self.source.search_rows(),
+            self.source.search_names(),
             text,
             types=types,
             country=country,

@@ -8,31 +8,108 @@ accents removed):
   94 + 4 x the share of the normalised name q covers (94..98);
 - alias equal to q: 94; alias equal after normalise_name: 93;
 - name beginning with q inside a word ("zijin" -> "Zijinshan"): 90 + 3 x share (90..93);
-- otherwise rapidfuzz ``WRatio`` of the folded strings, x 0.89 (so at most 89), kept when >= 60.
+- otherwise rapidfuzz ``WRatio`` of the folded strings, x 0.89 (so at most 89), kept when >= 60,
+  for names and aliases sharing a 3-character run with q (graph/search_keys.py: what a trigram
+  index finds; a query shorter than 3 characters: names containing it).
 So an exact or prefix name match always outranks an alias, and an alias outranks any fuzzy match.
 Aliases of at most SHORT_ALIAS characters ("H", "GRC", "RCMP") and names of at most SHORT_NAME
 match only exactly: a one-letter alias never scores against "Huayou".
 An empty query with a type filter lists the entities of those types (score 0, by name then id).
 Rounded to 2 decimals; ties by field (identifier, id, name, alias), then entity id.
+
+Where the names come from (``Names``): the embedded store answers from its on-disk search index
+(graph/sqlite_search.py: exact terms, prefixes and an FTS5 trigram index give the candidates);
+Neo4j's searchable rows are ranked in memory (``RowNames``). Both go through ``score`` and ``rank``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz, process, utils
 from tierwatch.graph.names import fold, normalise_name
+from tierwatch.graph.search_keys import (
+    FIELDS,
+    entries_of,
+    fuzzy_key,
+    grams,
+    may_match_fuzzily,
+    searchable,
+)
 
-FIELDS = ("identifier", "id", "name", "alias")
 CUTOFF = 60.0
 FUZZY_FACTOR = 0.89
 SHORT_ALIAS = 4
 SHORT_NAME = 2
 MIN_PREFIX = 2  # a one-letter query is no name's prefix worth ranking ("H" -> the alias "H" first)
 
+Row = dict[str, Any]
+Entry = tuple[str, str, str]  # (entity id, field, original text)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query's folded forms: what the rules compare and what an index looks up."""
+
+    text: str
+    q: str  # folded
+    qn: str  # normalise_name
+    exact: str  # lower-cased, for ids and identifiers
+    key: str  # as the fuzzy scorer sees it
+    grams: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, text: str) -> Query:
+        key = fuzzy_key(text)
+        return cls(text, fold(text), normalise_name(text), text.strip().lower(), key, frozenset(grams(key)))
+
+    @property
+    def terms(self) -> list[str]:
+        """Exact-match keys to look up (ids, identifiers, folded and normalised names and aliases)."""
+        return sorted({t for t in (self.exact, self.q, self.qn) if t})
+
+    @property
+    def prefixes(self) -> list[str]:
+        """Name prefixes to look up (the prefix rules)."""
+        if len(self.q) < MIN_PREFIX:
+            return []
+        return sorted({t for t in (self.q, self.qn) if t})
+
+
+class Names(Protocol):
+    """Where search reads names: candidates (a superset of what can score), rows by id, listings."""
+
+    def candidates(self, query: Query, types: tuple[str, ...]) -> Iterable[Entry]: ...
+
+    def rows(self, ids: Sequence[str]) -> dict[str, Row]: ...
+
+    def listing(self, types: tuple[str, ...]) -> list[Row]: ...
+
+
+class RowNames:
+    """Searchable rows held in memory (the Neo4j source's name rows)."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self.by_id = {r["id"]: r for r in rows if searchable(r)}
+
+    def candidates(self, query: Query, types: tuple[str, ...]) -> Iterable[Entry]:
+        wanted = set(types)
+        for row in self.by_id.values():
+            if not wanted or row["type"] in wanted:
+                for fname, text in entries_of(row):
+                    yield row["id"], fname, text
+
+    def rows(self, ids: Sequence[str]) -> dict[str, Row]:
+        return {i: self.by_id[i] for i in ids if i in self.by_id}
+
+    def listing(self, types: tuple[str, ...]) -> list[Row]:
+        return [r for r in self.by_id.values() if r["type"] in types]
+
 
 def _visible(
-    row: dict[str, Any], sees_access: bool, sees_licence: bool, hidden: tuple[frozenset[str], frozenset[str]]
+    row: Row, sees_access: bool, sees_licence: bool, hidden: tuple[frozenset[str], frozenset[str]]
 ) -> bool:
     from tierwatch.graph.query.index import node_is_hidden
 
@@ -63,72 +140,34 @@ def rule_score(field: str, value: str, q: str, qn: str) -> float | None:
     return None
 
 
-def _listing(rows: list[dict[str, Any]], wanted: set[str], country: str | None) -> list[tuple]:
-    """Every entity of the wanted types (an empty query with a type filter), by name then id."""
-    out = [
-        (0.0, "name", row.get("name") or row["id"], row)
-        for row in rows
-        if row["type"] in wanted and (not country or row.get("country") == country)
-    ]
-    out.sort(key=lambda x: (fold(x[2]), x[3]["id"]))
-    return out
+def score(entries: Iterable[Entry], query: Query) -> dict[str, tuple[float, int, str]]:
+    """entity id -> (score, field index, matched text): each entity's best field by the rules."""
+    q, qn = query.q, query.qn
+    best: dict[str, tuple[float, int, str]] = {}
 
-
-def rank(
-    rows: list[dict[str, Any]],
-    text: str,
-    *,
-    types: tuple[str, ...],
-    country: str | None,
-    sees_access: bool,
-    sees_licence: bool,
-    hidden: tuple[frozenset[str], frozenset[str]],
-) -> tuple[list[tuple[float, str, str, dict]], int]:
-    """[(score, field, matched text, row)] best first, and the number of licence-withheld matches."""
-    q = fold(text)
-    wanted = set(types)
-    country = country.upper() if country else None
-    if not q:
-        out = _listing(rows, wanted, country) if wanted else []
-        return _split(out, sees_access, sees_licence, hidden)
-    qn = normalise_name(text)
-    best: dict[str, tuple[float, int, str, dict]] = {}
-
-    def offer(row: dict, score: float, fidx: int, value: str) -> None:
-        key = (-score, fidx)
-        current = best.get(row["id"])
-        if (
-            current is None
-            or key < (-current[0], current[1])
-            or (key == (-current[0], current[1]) and value < current[2])
-        ):
-            best[row["id"]] = (score, fidx, value, row)
+    def offer(eid: str, value: float, fidx: int, text: str) -> None:
+        current = best.get(eid)
+        if current is None or (-value, fidx, text) < (-current[0], current[1], current[2]):
+            best[eid] = (value, fidx, text)
 
     strings: list[str] = []
-    owners: list[tuple[int, str, str]] = []  # (row index, field, original text)
-    for i, row in enumerate(rows):
-        if wanted and row["type"] not in wanted:
+    owners: list[tuple[str, int, str]] = []  # (entity id, field index, original text)
+    for eid, fname, text in entries:
+        if fname in ("identifier", "id"):
+            if text.lower() == query.exact:
+                offer(eid, 100.0, FIELDS.index(fname), text)
             continue
-        if country and row.get("country") != country:
+        value = rule_score(fname, text, q, qn)
+        if value is not None:
+            offer(eid, value, FIELDS.index(fname), text)
             continue
-        for ident in row.get("identifiers") or ():
-            if ident.lower() == text.strip().lower():
-                offer(row, 100.0, 0, ident)
-        if row["id"].lower() == text.strip().lower():
-            offer(row, 100.0, 1, row["id"])
-        names = ([("name", row["name"])] if row.get("name") else []) + [
-            ("alias", a) for a in row.get("aliases") or ()
-        ]
-        for field, value in names:
-            score = rule_score(field, value, q, qn)
-            if score is not None:
-                offer(row, score, FIELDS.index(field), value)
-                continue
-            folded = fold(value)
-            if len(folded) <= (SHORT_NAME if field == "name" else SHORT_ALIAS):
-                continue  # very short names and aliases match only exactly
-            strings.append(folded)
-            owners.append((i, field, value))
+        folded = fold(text)
+        if len(folded) <= (SHORT_NAME if fname == "name" else SHORT_ALIAS):
+            continue  # very short names and aliases match only exactly
+        if not may_match_fuzzily(query.key, query.grams, fuzzy_key(text)):
+            continue
+        strings.append(folded)
+        owners.append((eid, FIELDS.index(fname), text))
     matches = process.extract(
         q,
         strings,
@@ -138,16 +177,52 @@ def rank(
         limit=None,
     )
     for _, raw, j in matches:
-        i, field, value = owners[j]
-        offer(rows[i], round(raw * FUZZY_FACTOR, 2), FIELDS.index(field), value)
-    out = [(score, FIELDS[fidx], value, row) for score, fidx, value, row in best.values()]
+        eid, fidx, text = owners[j]
+        offer(eid, round(raw * FUZZY_FACTOR, 2), fidx, text)
+    return best
+
+
+def _listing(rows: list[Row], country: str | None) -> list[tuple]:
+    """Every entity of the wanted types (an empty query with a type filter), by name then id."""
+    out = [
+        (0.0, "name", row.get("name") or row["id"], row)
+        for row in rows
+        if not country or row.get("country") == country
+    ]
+    out.sort(key=lambda x: (fold(x[2]), x[3]["id"]))
+    return out
+
+
+def rank(
+    names: Names,
+    text: str,
+    *,
+    types: tuple[str, ...],
+    country: str | None,
+    sees_access: bool,
+    sees_licence: bool,
+    hidden: tuple[frozenset[str], frozenset[str]],
+) -> tuple[list[tuple[float, str, str, Row]], int]:
+    """[(score, field, matched text, row)] best first, and the number of licence-withheld matches."""
+    query = Query.of(text)
+    country = country.upper() if country else None
+    if not query.q:
+        out = _listing(names.listing(types), country) if types else []
+        return _split(out, sees_access, sees_licence, hidden)
+    best = score(names.candidates(query, types), query)
+    rows = names.rows(sorted(best))
+    out = [
+        (value, FIELDS[fidx], matched, rows[eid])
+        for eid, (value, fidx, matched) in best.items()
+        if eid in rows and (not country or rows[eid].get("country") == country)
+    ]
     out.sort(key=lambda x: (-x[0], FIELDS.index(x[1]), x[3]["id"]))
     return _split(out, sees_access, sees_licence, hidden)
 
 
 def _split(
     out: list[tuple], sees_access: bool, sees_licence: bool, hidden: tuple[frozenset[str], frozenset[str]]
-) -> tuple[list[tuple[float, str, str, dict]], int]:
+) -> tuple[list[tuple[float, str, str, Row]], int]:
     """What the viewer sees, and how many matches a licence restriction withheld from it."""
     visible = [x for x in out if _visible(x[3], sees_access, sees_licence, hidden)]
     withheld = sum(

@@ -23,9 +23,11 @@ from tierwatch.graph.query.index import (
     hidden_datasets_of,
     hidden_ids_of,
 )
+from tierwatch.graph.query.search import Entry, Query, RowNames
+from tierwatch.graph.search_keys import UNSEARCHED_TYPES
 
 Stored = dict[str, Any]
-SEARCH_SKIP_TYPES = ("Indicator", "Source", "RiskFinding", "Remedy")
+SEARCH_SKIP_TYPES = UNSEARCHED_TYPES
 #: node types whose members (what is located in them or deals in them) a downstream step gathers
 PLACE_NODE_TYPES = ("Country", "Region", "Commodity")
 
@@ -92,6 +94,7 @@ class EmbeddedSource:
         self.store = store
         self._index: GraphIndex | None = None
         self._gen: int | None = None
+        self._hidden: tuple[int, tuple[frozenset[str], frozenset[str]]] | None = None
         self._lock = threading.RLock()
 
     @property
@@ -127,8 +130,61 @@ class EmbeddedSource:
         return [d for d in self.full_index().nodes if d["type"] not in SEARCH_SKIP_TYPES]
 
     def hidden(self) -> tuple[frozenset[str], frozenset[str]]:
-        ix = self.full_index()
-        return ix.hidden_datasets, ix.hidden_ids
+        """(hidden datasets, hidden ids): from the index when it is built, else read from the store
+        (the findings and what restricted ones concern), so a search needs no index."""
+        with self._lock:
+            if self._index is not None and self._gen == self.store.generation:
+                return self._index.hidden_datasets, self._index.hidden_ids
+            if self._hidden is None or self._hidden[0] != self.store.generation:
+                with self.store.snapshot() as gen:
+                    self._hidden = gen, _stored_hidden(self.store)
+            return self._hidden[1]
+
+    def search_names(self) -> StoredNames:
+        return StoredNames(self.store)
+
+
+class StoredNames:
+    """Search served from the embedded store's on-disk search index (graph/sqlite_search.py): only
+    the candidates' names are read and scored, only the scored nodes are read whole."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def candidates(self, query: Query, types: tuple[str, ...]) -> list[Entry]:
+        return self.store.search_candidates(
+            terms=query.terms, prefixes=query.prefixes, key=query.key, grams=query.grams, types=types
+        )
+
+    def rows(self, ids: Iterable[str]) -> dict[str, Stored]:
+        found = self.store.get_nodes(list(ids))
+        return {i: d for i, d in found.items() if d["type"] not in SEARCH_SKIP_TYPES}
+
+    def listing(self, types: tuple[str, ...]) -> list[Stored]:
+        return list(self.store.iter_nodes(types=[t for t in types if t not in SEARCH_SKIP_TYPES]))
+
+
+def _stored_hidden(store: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """``_hidden_ids`` and the index's hidden datasets, read by id from the store: the findings, the
+    targets of restricted ones, and the targets' neighbours."""
+    findings = list(store.iter_nodes(types=["RiskFinding"]))
+    restricted = {f["id"] for f in findings if f.get("access") == "restricted"}
+    datasets: set[str] = set()
+    for f in findings:
+        if f["id"] in restricted:
+            datasets.update(f.get("datasets", ()))
+    targets = {
+        e["dst"] for e, _ in store.incident(restricted) if e["type"] == "CONCERNS" and e["src"] in restricted
+    }
+    near: dict[str, dict[str, Stored]] = {t: {} for t in targets}
+    for e, far in store.incident(targets):
+        if e["src"] in near and far["id"] == e["dst"]:
+            near[e["src"]][e["dst"]] = far
+        if e["dst"] in near and far["id"] == e["src"]:
+            near[e["dst"]][e["src"]] = far
+    rows = {t: [ms[m] for m in sorted(ms)] for t, ms in near.items()}
+    hidden_ids = hidden_ids_of(rows, datasets, store.get_nodes(sorted(targets)))
+    return hidden_datasets_of(findings), hidden_ids
 
 
 def _hidden_ids(nodes: list[Stored], edges: list[Stored]) -> frozenset[str]:
@@ -375,6 +431,9 @@ class Neo4jSource:
 
     def incident(self, ids: Iterable[str]) -> list[tuple[Stored, Stored]]:
         return [(r["e"], r["n"]) for r in self._read("incident_edges", ids=sorted(set(ids)))]
+
+    def search_names(self) -> RowNames:
+        return self._cached("search_names", lambda: RowNames(self.search_rows()))
 
     def search_rows(self) -> list[Stored]:
         return self._cached(

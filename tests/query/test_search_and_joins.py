@@ -141,3 +141,19 @@ def test_services_contract_is_not_a_goods_contract(demo):
     r = demo.exposure(KPMG_CONTRACT, ANALYST, tiers=4)
     assert not r.coverage.chains
     assert any("not a goods contract (services)" in n for n in r.coverage.notes)
+
+
+def test_search_reads_hidden_entities_from_the_store_as_the_index_does(demo_dir):
+    """The embedded store's search needs no index: what the access rules hide is read by id from the
+    store (findings, what restricted ones concern, their neighbours), the same as the index holds."""
+    from tierwatch.graph.query.sources import EmbeddedSource
+    from tierwatch.graph.sqlite_store import SQLiteStore
+
+    from .conftest import ACCESS_ONLY_ORG
+
+    source = EmbeddedSource(SQLiteStore(demo_dir))
+    read = source.hidden()  # no index built yet
+    assert source._index is None and ACCESS_ONLY_ORG in read[1]
+    index = source.full_index()
+    assert read == (index.hidden_datasets, index.hidden_ids)
+    source.store.close()

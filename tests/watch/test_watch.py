@@ -198,8 +198,8 @@ def test_cli_bad_input_exit_2(chain, settings) -> None:
     assert [r["id"] for r in listed] == [RCMP]
 
 
-def test_a_version_1_store_gains_the_watch_tables(settings, open_data, tmp_path) -> None:
-    """A store written before watchlists (schema version 1, no watch tables) is migrated in place
+def test_a_version_3_store_gains_the_watch_tables(settings, open_data, tmp_path) -> None:
+    """A store written before watchlists (schema version 3, no watch tables) is migrated in place
     on open, its graph untouched."""
     import sqlite3
 
@@ -214,12 +214,12 @@ def test_a_version_1_store_gains_the_watch_tables(settings, open_data, tmp_path)
     with sqlite3.connect(settings.store_dir / FILE_NAME) as conn:
         conn.execute("DROP TABLE watchlist")
         conn.execute("DROP TABLE alerts")
-        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
     store = SQLiteStore(settings.store_dir)
     try:
         assert store.counts() == counts and watch.watch_list(store) == []
         with sqlite3.connect(settings.store_dir / FILE_NAME) as conn:
             version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-        assert version == str(SCHEMA_VERSION) == "2"
+        assert version == str(SCHEMA_VERSION) == "4"
     finally:
         store.close()
