@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from tierwatch.api import errors, routes_export, routes_meta, routes_query, routes_watch
+from tierwatch.api import errors, routes_export, routes_match, routes_meta, routes_query, routes_watch
 from tierwatch.api.auth import KeyStore
 from tierwatch.api.deps import QueryRunner, ServiceHolder
 from tierwatch.api.errors import OrjsonResponse
@@ -88,6 +88,7 @@ def create_app(
     app.include_router(routes_export.make_router(settings))  # before the catch-all entity route
     app.include_router(routes_query.make_router(settings))
     app.include_router(routes_watch.make_router(settings))  # analyst only (403 for the public role)
+    app.include_router(routes_match.make_router(settings))
     logging.getLogger("tierwatch.api").debug("API created for store %s", settings.store)
     return app
 

@@ -83,38 +83,42 @@ def _name_reason(hit: NameHit, points: float) -> MatchReason:
 
 
 def _score(
-    row: dict[str, Any], record: MatchRecord, cc: str | None, hit: NameHit | None, ident: str | None
+    row: dict[str, Any],
+    record: MatchRecord,
+    cc: str | None,
+    hit: NameHit | None,
+    ident: str | None,
+    explain: bool = False,
 ) -> tuple[float, list[MatchReason]]:
+    """The candidate's score, and its reasons when ``explain`` (only the shown candidates need them)."""
     reasons: list[MatchReason] = []
     if ident is not None:
         score = 100.0
-        reasons.append(MatchReason(kind="identifier", points=100.0, detail=f"identifier {ident!r} equal"))
-        if hit is not None:
-            reasons.append(_name_reason(hit, 0.0))
+        if explain:
+            reasons.append(MatchReason(kind="identifier", points=100.0, detail=f"identifier {ident!r} equal"))
+            if hit is not None:
+                reasons.append(_name_reason(hit, 0.0))
     else:
         assert hit is not None
         score = hit.score
-        reasons.append(_name_reason(hit, hit.score))
+        if explain:
+            reasons.append(_name_reason(hit, hit.score))
     theirs = row.get("country")
     if cc and theirs:
-        if cc == theirs:
-            reasons.append(
-                MatchReason(kind="country", points=COUNTRY_AGREES, detail=f"country agrees ({cc})")
-            )
-            score += COUNTRY_AGREES
-        else:
-            reasons.append(
-                MatchReason(
-                    kind="country", points=COUNTRY_DIFFERS, detail=f"country differs ({cc} vs {theirs})"
-                )
-            )
-            score += COUNTRY_DIFFERS
+        points = COUNTRY_AGREES if cc == theirs else COUNTRY_DIFFERS
+        score += points
+        if explain:
+            how = f"country agrees ({cc})" if cc == theirs else f"country differs ({cc} vs {theirs})"
+            reasons.append(MatchReason(kind="country", points=points, detail=how))
     if record.address and row.get("address"):
         ratio = fuzz.token_set_ratio(fold(record.address), fold(str(row["address"])))
         points = ADDRESS_SIMILAR if ratio >= ADDRESS_MIN_RATIO else 0.0
-        how = "similar" if points else "not similar"
-        reasons.append(MatchReason(kind="address", points=points, detail=f"address {how} ({ratio:.0f}/100)"))
         score += points
+        if explain:
+            how = "similar" if points else "not similar"
+            reasons.append(
+                MatchReason(kind="address", points=points, detail=f"address {how} ({ratio:.0f}/100)")
+            )
     return round(min(100.0, max(0.0, score)), 2), reasons
 
 
@@ -143,44 +147,42 @@ def match_one(
         if not types or ix.rows[i]["type"] in types
     }
     decided = decisions.get(key, {})
-    scored: list[tuple[float, str, MatchCandidate]] = []
-    confirmed: MatchCandidate | None = None
-    rejected: list[str] = []
     yes = {e for e, d in decided.items() if d.decision == "yes"}
     extra = {i for e in yes for i in ix.identified(e) if ix.rows[i]["id"] == e}
-    hidden: list[tuple[float, str]] = []  # licence-restricted candidates: counted where they would rank
+    ranked: list[tuple[float, str, int]] = []  # (-score, id, row) of what this viewer may see
+    hidden: set[tuple[float, str]] = set()  # licence-restricted ones: counted where they would rank
+    rejected: list[str] = []
+    confirmed: MatchCandidate | None = None
     for i in sorted(set(names) | set(idents) | extra):
         row = ix.rows[i]
+        hit, ident = names.get(i), idents.get(i)
+        score = _score(row, record, cc, hit, ident)[0] if hit is not None or ident is not None else 0.0
         if not _licensed(row, viewer):
-            if i in names or i in idents:
-                hidden.append((-_score(row, record, cc, names.get(i), idents.get(i))[0], row["id"]))
+            if hit is not None or ident is not None:
+                hidden.add((-score, row["id"]))
             continue
         decision = decided.get(row["id"])
         if decision is not None and decision.decision == "no":
             rejected.append(row["id"])
-            continue
-        hit, ident = names.get(i), idents.get(i)
-        if hit is None and ident is None:
-            score, reasons = 0.0, []
-        else:
-            score, reasons = _score(row, record, cc, hit, ident)
-        candidate = MatchCandidate(entity=entity_ref(row), score=score, reasons=reasons)
-        if decision is not None and confirmed is None:
+        elif decision is not None and confirmed is None:
+            reasons = _score(row, record, cc, hit, ident, explain=True)[1] if score else []
             when = f" on {decision.decided_at[:10]}" if decision.decided_at else ""
-            candidate.reasons.insert(
+            reasons.insert(
                 0, MatchReason(kind="decision", points=100.0 - score, detail=f"confirmed by a user{when}")
             )
-            candidate.score = 100.0
-            confirmed = candidate
-            continue
-        scored.append((-score, row["id"], candidate))
-    scored.sort(key=lambda x: (x[0], x[1]))
-    candidates = ([confirmed] if confirmed else []) + [c for _, _, c in scored]
-    candidates = candidates[:limit]
-    # withheld: the restricted candidates that would have been among the first ``limit``
-    shown = sorted([(x[0], x[1]) for x in scored[: limit - (1 if confirmed else 0)]] + hidden)
-    restricted = set(hidden)
-    withheld = sum(1 for x in shown[: limit - (1 if confirmed else 0)] if x in restricted)
+            confirmed = MatchCandidate(entity=entity_ref(row), score=100.0, reasons=reasons)
+        else:
+            ranked.append((-score, row["id"], i))
+    room = limit - (1 if confirmed else 0)
+    ranked.sort()
+    candidates = [confirmed] if confirmed else []
+    for _, _, i in ranked[:room]:
+        row = ix.rows[i]
+        score, reasons = _score(row, record, cc, names.get(i), idents.get(i), explain=True)
+        candidates.append(MatchCandidate(entity=entity_ref(row), score=score, reasons=reasons))
+    # withheld: the restricted candidates that would have been among the shown ones
+    shown = sorted([(x[0], x[1]) for x in ranked[:room]] + list(hidden))[:room]
+    withheld = sum(1 for x in shown if x in hidden)
     if confirmed is not None:
         status = "decided"
     elif not candidates:

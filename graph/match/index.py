@@ -32,6 +32,7 @@ from tierwatch.graph.query.search import CUTOFF, FUZZY_FACTOR, MIN_PREFIX, SHORT
 
 Row = dict[str, Any]
 NEAR_WORD = 80.0  # a row's word and a name's word this alike (rapidfuzz ratio) bring the name to fuzzing
+NEAR_WORDS = 10  # at most this many words of the graph stand in for one unknown word of a row
 COMMON_WORD = 1_500  # words in more names than this block only when the row has no rarer word
 
 
@@ -149,13 +150,14 @@ class MatchIndex:
         return best
 
     def _block(self, pq: str) -> list[int]:
-        """The fuzzy texts worth scoring for a processed query: those sharing a word with it, or a word
-        spelt nearly alike (same first letter, ratio >= NEAR_WORD). Words in more than COMMON_WORD
-        texts ("mining", "company") block only when the query has no rarer word."""
+        """The fuzzy texts worth scoring for a processed query: those sharing a word with it, or, for a
+        word no name has (misspelt?), one of the NEAR_WORDS words spelt most alike (same first letter,
+        ratio >= NEAR_WORD). Words in more than COMMON_WORD texts ("mining", "company") block only
+        when the query has no rarer word."""
         near: set[str] = set()
         for word in set(pq.split()) - LEGAL_FORMS:  # "ltd" brings every limited company
             near.add(word)
-            if len(word) >= 4:
+            if len(word) >= 4 and word not in self.token_texts:  # a word no name has: maybe misspelt
                 near.update(
                     w
                     for w, _, _ in process.extract(
@@ -163,7 +165,7 @@ class MatchIndex:
                         self.words_by_initial.get(word[0], ()),
                         scorer=fuzz.ratio,
                         score_cutoff=NEAR_WORD,
-                        limit=None,
+                        limit=NEAR_WORDS,
                     )
                 )
         lists = [self.token_texts[w] for w in near if w in self.token_texts]

@@ -14,7 +14,15 @@ import urllib.parse
 import zipfile
 
 import pytest
-from api_canaries import ACCESS_CANARIES, CANARY_BRAND, CANARY_BUYER, LICENCE_CANARIES, PUBLIC_CONTROL
+from api_canaries import (
+    ACCESS_CANARIES,
+    CANARY_BRAND,
+    CANARY_BUYER,
+    LICENCE_CANARIES,
+    MATCH_URLS,
+    POST_REQUESTS,
+    PUBLIC_CONTROL,
+)
 from fastapi.testclient import TestClient
 from tierwatch.api.app import create_app
 from tierwatch.api.auth import KeyStore, Role
@@ -53,6 +61,7 @@ def _bodies(client: TestClient, headers: dict[str, str], hidden_ids: list[str]) 
         "/v1/watch",
         "/v1/alerts",
         f"/v1/changes/{buyer}?since=2018-01-01&until=2020-06-30",
+        *MATCH_URLS,
     ]
     for hidden in hidden_ids:
         urls += [
@@ -60,6 +69,7 @@ def _bodies(client: TestClient, headers: dict[str, str], hidden_ids: list[str]) 
             f"/v1/paths?src={b}&dst={_q(hidden)}",
             f"/v1/entities/{_q(hidden)}/upstream",
             f"/v1/entities/{_q(hidden)}/export?format=json",
+            f"/v1/reconcile/preview?id={_q(hidden)}",
         ]
     for fmt in FORMATS:
         urls += [
@@ -78,6 +88,10 @@ def _bodies(client: TestClient, headers: dict[str, str], hidden_ids: list[str]) 
             with zipfile.ZipFile(io.BytesIO(body)) as zf:
                 body = b"\n".join(zf.read(name) for name in zf.namelist())
         out[url] = body
+    for url, request in POST_REQUESTS:
+        response = client.post(url, headers=headers, **request)
+        assert response.status_code == 200, (url, response.status_code, response.text[:300])
+        out[f"POST {url}"] = response.content
     return out
 
 
@@ -150,6 +164,8 @@ def test_public_answers_do_not_change_when_access_canaries_go(demo_store_dir, tm
     a, z = TestClient(create_app(with_canaries)), TestClient(create_app(without))
     for url in urls:
         assert a.get(url).json() == z.get(url).json(), url
+    for url, request in POST_REQUESTS:
+        assert a.post(url, **request).json() == z.post(url, **request).json(), url
 
 
 def test_opened_licence_shows_licence_canaries_but_never_access_ones(demo_settings: Settings) -> None:
