@@ -15,7 +15,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from tierwatch.api import errors, routes_export, routes_match, routes_meta, routes_query, routes_watch
+from tierwatch.api import (
+    errors,
+    routes_export,
+    routes_match,
+    routes_meta,
+    routes_query,
+    routes_report,
+    routes_watch,
+)
 from tierwatch.api.auth import KeyStore
 from tierwatch.api.deps import QueryRunner, ServiceHolder
 from tierwatch.api.errors import OrjsonResponse
@@ -86,6 +94,7 @@ def create_app(
     app.mount("/static/swagger", StaticFiles(directory=routes_meta.swagger_dir()), name="swagger")
     app.include_router(routes_meta.make_router(VERSION))
     app.include_router(routes_export.make_router(settings))  # before the catch-all entity route
+    app.include_router(routes_report.make_router(settings))  # before the catch-all entity route
     app.include_router(routes_query.make_router(settings))
     app.include_router(routes_watch.make_router(settings))  # analyst only (403 for the public role)
     app.include_router(routes_match.make_router(settings))

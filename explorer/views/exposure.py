@@ -197,6 +197,26 @@ def path_names(res: ExposureResult) -> dict[str, str]:
     return state.cached("path_names", load, root=res.root.id, ids=tuple(sorted(ids))) or {}
 
 
+def report_buttons(entity_id: str) -> None:
+    """The exposure report (graph/report: the same model and renderers as the CLI and the API)."""
+    from tierwatch.graph import report as reports
+
+    def build(fmt: str) -> bytes:
+        return reports.render(reports.build_report(svc, entity_id, vw, tiers=tiers, filters=flt), fmt)
+
+    c1, c2, _ = st.columns([1, 1, 3])
+    for col, fmt in ((c1, "html"), (c2, "pdf")):
+        col.download_button(
+            f"Report ({fmt.upper()})",
+            lambda fmt=fmt: build(fmt),
+            file_name=f"report-{entity_id.replace(':', '-')}.{fmt}",
+            mime=reports.FORMATS[fmt],
+            key=f"x_report_{fmt}",
+            on_click="ignore",
+            icon=":material/description:",
+        )
+
+
 focus_id = contract_id or root_ref.id
 result = exposure(focus_id)
 if result is None:
@@ -204,10 +224,14 @@ if result is None:
 focus_name = ui.label(result.root)
 st.markdown(f"### Exposure of {focus_name}")
 st.caption(
-    f"{result.reached} entities reached within {result.max_tiers} tiers upstream. "
-    f"Aggregate {result.aggregate:.2f} = {result.aggregate_formula}"
+    f"{result.reached} entities reached within {result.max_tiers} tiers upstream. Strongest single "
+    f"piece of evidence {result.strongest:.2f} ({result.strongest_formula}). Aggregate "
+    f"{result.aggregate:.2f} = {result.aggregate_formula} (saturates on large chains)."
 )
+if result.coverage.headline is not None and result.coverage.headline.text:
+    st.info(result.coverage.headline.text)
 ui.show_withheld(result.withheld)
+report_buttons(result.root.id)
 for cat in result.categories:
     if cat.note:  # licence-restricted evidence left out of this category: said at the category
         st.caption(f":material/lock: {RISK_COLOURS.get(cat.category, RISK_COLOURS['other'])[1]}: {cat.note}")
@@ -223,6 +247,9 @@ else:
             {
                 "category": RISK_COLOURS.get(c.category, RISK_COLOURS["other"])[1],
                 "score": c.score,
+                "strongest": c.strongest,
+                "hits high/medium/low": "/".join(str(c.bands.get(b, 0)) for b in ("high", "medium", "low")),
+                "hits by tier": ", ".join(f"{t}: {n}" for t, n in sorted(c.by_tier.items())),
                 "findings": c.findings,
                 "entities": c.entities,
                 "nearest tier": c.min_tier,
@@ -238,14 +265,39 @@ else:
         alt.Chart(chart)
         .mark_bar(stroke="#333", strokeWidth=0.5)
         .encode(
-            x=alt.X("score:Q", scale=alt.Scale(domain=[0, 1]), title="exposure score (noisy-OR of findings)"),
+            x=alt.X(
+                "strongest:Q",
+                scale=alt.Scale(domain=[0, 1]),
+                title="strongest single piece of evidence (path confidence x finding confidence)",
+            ),
             y=alt.Y("category:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
             color=alt.Color("category:N", scale=alt.Scale(domain=domain, range=colours), legend=None),
-            tooltip=["category", "score", "findings", "entities", "nearest tier"],
+            tooltip=["category", "strongest", "score", "findings", "entities", "nearest tier"],
         ),
         width="stretch",
     )
     st.dataframe(table.drop(columns=["key"]), hide_index=True, width="stretch")
+    if result.contributors:
+        st.markdown("### Where to act first")
+        st.caption("Brands ranked by the strongest hit through them, then distinct findings, then hits.")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "#": c.rank,
+                        "brand or supplier": ui.label(c.anchor),
+                        "strongest": c.strongest,
+                        "category": (c.strongest_category or "").replace("_", " "),
+                        "findings": c.findings,
+                        "hits": c.hits,
+                        "unmapped steps": ", ".join(c.unknown_steps),
+                    }
+                    for c in result.contributors
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
     st.markdown("### Flow: from the buyer to the risk")
     flow_result = exposure(focus_id, hits=flow.FLOW_HITS)
@@ -320,6 +372,8 @@ for chain in ui.shown(cov.chains, "x_all_chains", what="chains"):
                         "examples": "; ".join(e.name or e.id for e in s.examples),
                         "best confidence": s.best_confidence,
                         "datasets": ", ".join(s.datasets),
+                        "why unmapped": s.reason or "",
+                        "next request": s.next_request or "",
                     }
                     for s in chain.steps
                 ]

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from tierwatch.graph.errors import NotFoundError, QueryError
 from tierwatch.graph.query import exposure as exp
+from tierwatch.graph.query import scores
 from tierwatch.graph.query import search as srch
 from tierwatch.graph.query.findings import Hits, attach, without_buyer_place
 from tierwatch.graph.query.index import GraphIndex, node_is_hidden
@@ -347,6 +348,7 @@ class StoreQueryService:
             open_mask = arc_mask(ix, filters, viewer, licence=True)
         cats = exp.categories(reach, hits, hits_per_category, categories, open_hits)
         cover = exp.coverage(reach, mask, tiers, open_mask) if coverage else Coverage(chains=[], notes=[])
+        ranked, more_ranked = scores.contributions(reach, hits, cover.chains)
         answer = ExposureResult(
             root=entity_ref(ix.nodes[reach.root]),
             max_tiers=tiers,
@@ -356,6 +358,10 @@ class StoreQueryService:
             categories=cats,
             aggregate=exp.aggregate(cats),
             aggregate_formula=exp.AGGREGATE_FORMULA,
+            strongest=scores.strongest(cats),
+            strongest_formula=scores.STRONGEST_FORMULA,
+            contributors=ranked,
+            contributors_more=more_ranked,
             coverage=cover,
             withheld=with_note(withheld),
         )

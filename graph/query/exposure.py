@@ -15,7 +15,9 @@ from tierwatch.graph.query.models import (
     EntityRef,
 )
 from tierwatch.graph.query.results import conf_of_cost, entity_ref, finding_hits
+from tierwatch.graph.query.scores import category_measures
 from tierwatch.graph.query.traverse import Reach, along, search
+from tierwatch.graph.query.unknowns import explain_steps, headline
 
 #: the five categories every answer lists (others come from the data)
 CORE_CATEGORIES = (
@@ -109,6 +111,7 @@ def categories(
                     withheld_findings=wf,
                     withheld_entities=we,
                     note=_category_note(0.0, wf, we),
+                    **category_measures(reach, hits, rows),  # type: ignore[arg-type]
                 )
             )
             continue
@@ -130,6 +133,7 @@ def categories(
                 withheld_findings=wf,
                 withheld_entities=we,
                 note=_category_note(score, wf, we),
+                **category_measures(reach, hits, rows),  # type: ignore[arg-type]
             )
         )
     return out
@@ -393,6 +397,7 @@ def coverage(reach: Reach, mask: np.ndarray, tiers: int, open_mask: np.ndarray |
         picked = sorted(scored, key=lambda x: x[2]) if cats else [min(scored, key=lambda x: x[:3])]
         name = ix.nodes[a].get("name") or ix.nodes[a]["id"]
         for _, _, chain, steps in picked:
+            explain_steps(name, steps)
             note = _chain_note(name, chain, steps)
             withheld = [s.step for s in steps if s.status == "withheld"]
             if note.startswith("no supplier data") or withheld:
@@ -410,7 +415,12 @@ def coverage(reach: Reach, mask: np.ndarray, tiers: int, open_mask: np.ndarray |
             )
     if any(c.withheld_steps or any(s.withheld for s in c.steps) for c in chains):
         notes.append(ACCESS_HINT)
-    return Coverage(chains=chains, notes=notes, more=max(0, len(anchors) - MAX_ANCHORS))
+    return Coverage(
+        chains=chains,
+        notes=notes,
+        more=max(0, len(anchors) - MAX_ANCHORS),
+        headline=headline(ix, reach.root, mask, chains),
+    )
 
 
 def root_ref(ix: GraphIndex, root: int) -> EntityRef:

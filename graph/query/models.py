@@ -231,6 +231,16 @@ class CategoryExposure(_Model):
     withheld_findings: int = 0  # findings that apply only with the licence opened
     withheld_entities: int = 0  # entities with a hit only with the licence opened
     note: str | None = None  # "0.0 from public evidence; 37 findings on 12 entities withheld ..."
+    # measures that do not saturate (graph/query/scores.py, docs/QUERY.md "Scores that discriminate")
+    strongest: float = 0.0  # the best single hit: path confidence x finding confidence
+    bands: dict[str, int] = Field(default_factory=dict)  # hits (finding x entity) per confidence band
+    by_tier: dict[int, int] = Field(default_factory=dict)  # hits per tier of the entity they apply to
+
+
+#: why a chain step is not mapped (docs/QUERY.md "Known unknowns"; graph/query/unknowns.py)
+UnknownReason = Literal[
+    "no_data_loaded", "not_disclosed", "declared_none", "not_applicable", "withheld_for_viewer"
+]
 
 
 class CoverageStep(_Model):
@@ -245,6 +255,8 @@ class CoverageStep(_Model):
     best_confidence: float | None = None
     methods: list[str] = Field(default_factory=list)
     datasets: list[str] = Field(default_factory=list)
+    reason: UnknownReason | None = None  # why the step is not mapped (None when it is)
+    next_request: str | None = None  # the concrete request the gap implies ("ask Dell for a CMRT ...")
 
 
 class ChainCoverage(_Model):
@@ -259,10 +271,50 @@ class ChainCoverage(_Model):
     note: str  # plain words: "no supplier data for Dell Technologies beyond the brand"
 
 
+class StepShare(_Model):
+    """One chain step of the coverage headline: how much of the buyer's purchases reach it mapped."""
+
+    step: str  # position label: "brand", "assembler / pack or cell maker", ..., "mine"
+    units_mapped: int  # contracts and spend lines with at least one brand mapped at this step
+    units_withheld: int = 0  # ... mapped only in licence-restricted data (for this viewer)
+    share_units: float  # units_mapped / units
+    share_spend: float | None = None  # spend (value) of those units / spend of all units, where known
+
+
+class CoverageHeadline(_Model):
+    """What an exposure answer opens with: the share of the root's contracts and spend lines (and of
+    their value, where known) mapped to each chain step (docs/QUERY.md "Coverage as a headline")."""
+
+    units: int  # contracts and spend lines (one per vendor) of the buyer; a contract root: 1
+    contracts: int
+    spend_lines: int
+    not_goods: int = 0  # services or works: no supply chain expected
+    not_assessed: int = 0  # units whose brands are beyond the 20 anchors coverage looks at
+    spend_total: float | None = None  # total value of the units with a known amount (one currency)
+    currency: str | None = None
+    steps: list[StepShare] = Field(default_factory=list)
+    text: str = ""  # the headline in words
+    datasets: list[str] = Field(default_factory=list)  # of the contract, award and spend links counted
+
+
 class Coverage(_Model):
     chains: list[ChainCoverage]
     notes: list[str]  # plain words on what is unmapped: "tender stage: no supplier awarded yet"
     more: int = 0
+    headline: CoverageHeadline | None = None
+
+
+class Contribution(_Model):
+    """What one brand (or awarded supplier) of the root brings to its exposure: where to act first."""
+
+    rank: int
+    anchor: EntityRef
+    strongest: float  # best single hit through it (path confidence x finding confidence)
+    strongest_category: str | None = None
+    categories: dict[str, float] = Field(default_factory=dict)  # strongest hit per category
+    findings: int = 0  # distinct findings whose best hit runs through it
+    hits: int = 0  # (finding, entity) hits whose best path runs through it
+    unknown_steps: list[str] = Field(default_factory=list)  # from its chain coverage
 
 
 class ExposureResult(_Model):
@@ -283,6 +335,10 @@ class ExposureResult(_Model):
     )
     aggregate_formula: str
     measure: Literal["exposure_any_finding"] = "exposure_any_finding"
+    strongest: float = 0.0  # the best single hit over all categories (docs/QUERY.md "Scores ...")
+    strongest_formula: str = ""
+    contributors: list[Contribution] = Field(default_factory=list)  # brands ranked: where to act first
+    contributors_more: int = 0  # brands past the first 20
     coverage: Coverage
     withheld: Withheld = Field(default_factory=Withheld)
 

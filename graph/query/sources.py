@@ -55,6 +55,8 @@ NODE_FACTS = (  # and id, name
     "technology",
     "asset_type",
     "categories",
+    "value_amount",  # a contract's value: the coverage headline's share of spend (unknowns.py)
+    "value_currency",
 )
 #: LOCATED_IN edges only place nodes (index.py); only those to places that can bring findings are
 #: fetched (a place no finding concerns changes no answer; a region's country may have some)
@@ -74,6 +76,8 @@ EDGE_FACTS = (  # and id, src, dst
     "period_start",
     "period_end",
     "fiscal_year",
+    "amount",  # spend amounts: the coverage headline's share of spend (unknowns.py)
+    "currency",
 )
 
 

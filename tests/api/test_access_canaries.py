@@ -10,9 +10,11 @@ ones; ``analyst`` sees everything (the positive control, so the routes do reach 
 from __future__ import annotations
 
 import io
+import re
 import urllib.parse
 import zipfile
 
+import pypdf
 import pytest
 from api_canaries import (
     ACCESS_CANARIES,
@@ -27,6 +29,7 @@ from fastapi.testclient import TestClient
 from tierwatch.api.app import create_app
 from tierwatch.api.auth import KeyStore, Role
 from tierwatch.graph.exports import FORMATS
+from tierwatch.graph.report import FORMATS as REPORT_FORMATS
 from tierwatch.graph.settings import Settings
 
 
@@ -71,6 +74,11 @@ def _bodies(client: TestClient, headers: dict[str, str], hidden_ids: list[str]) 
             f"/v1/entities/{_q(hidden)}/export?format=json",
             f"/v1/reconcile/preview?id={_q(hidden)}",
         ]
+    for fmt in REPORT_FORMATS:  # a PDF of the buyer's 200 hits per category would take a minute
+        urls += [
+            f"/v1/entities/{buyer}/report?format={fmt}&hits_per_category={200 if fmt == 'html' else 20}",
+            f"/v1/entities/{b}/report?format={fmt}&hits_per_category=200",
+        ]
     for fmt in FORMATS:
         urls += [
             f"/v1/entities/{b}/export?format={fmt}&hops=2",
@@ -87,6 +95,8 @@ def _bodies(client: TestClient, headers: dict[str, str], hidden_ids: list[str]) 
         if body[:2] == b"PK":  # the CSV zip: search its members
             with zipfile.ZipFile(io.BytesIO(body)) as zf:
                 body = b"\n".join(zf.read(name) for name in zf.namelist())
+        if body[:5] == b"%PDF-":  # a report: search its text
+            body = pdf_text(body)
         out[url] = body
     for url, request in POST_REQUESTS:
         response = client.post(url, headers=headers, **request)
@@ -95,8 +105,20 @@ def _bodies(client: TestClient, headers: dict[str, str], hidden_ids: list[str]) 
     return out
 
 
+def pdf_text(data: bytes) -> bytes:
+    """A PDF's text with white space removed (table cells wrap words), as the needles are searched."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    text = "".join(page.extract_text() for page in reader.pages)
+    return re.sub(r"\s+", "", text).encode()
+
+
 def _found(bodies: dict[str, bytes], needles: tuple[str, ...]) -> list[tuple[str, str]]:
-    return [(url, n) for url, body in bodies.items() for n in needles if n.lower().encode() in body.lower()]
+    """(url, needle) for each needle in a body; a PDF's text is compared without white space."""
+
+    def has(body: bytes, n: str) -> bool:
+        return n.lower().encode() in body.lower() or re.sub(r"\s+", "", n).lower().encode() in body.lower()
+
+    return [(url, n) for url, body in bodies.items() for n in needles if has(body, n)]
 
 
 def _hidden_ids(settings: Settings) -> list[str]:

@@ -140,6 +140,11 @@ def test_exposure_of_rcmp_has_categories_evidence_and_coverage(demo_env):
     assert "Coverage" in body
     assert "Unknown tiers" in body or "no supplier data" in body, "coverage says which tiers are unknown"
     assert at.get("download_button")
+    # issue 16: the numbers that do not saturate, the brands ranked, coverage as a headline, the report
+    assert "Strongest single piece of evidence 0.73" in body and "Where to act first" in body
+    assert "Coverage: of Royal Canadian Mounted Police's 12 goods purchases" in body
+    labels = [getattr(b.proto, "label", "") for b in at.get("download_button")]
+    assert {"Report (HTML)", "Report (PDF)"} <= set(labels), labels
 
 
 def test_exposure_of_a_buyer_with_contracts_lists_them(demo_env):

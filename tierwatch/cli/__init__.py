@@ -21,10 +21,11 @@ err = Console(stderr=True)
 
 
 def _register() -> None:
-    from tierwatch.cli import data_cmds, neo4j_cmd, query_cmds, serve_cmds, store_cmd
+    from tierwatch.cli import data_cmds, neo4j_cmd, query_cmds, report_cmd, serve_cmds, store_cmd
 
     data_cmds.register(app)
     query_cmds.register(app)
+    report_cmd.register(app)
     serve_cmds.register(app)
     from tierwatch.cli import explore_cmd
 

@@ -359,14 +359,29 @@ def exposure(
         return _emit_json(r)
     out.print(
         f"[bold]exposure of {r.root.name or r.root.id}[/] ({r.root.type}) within {r.max_tiers} tiers: "
-        f"{r.reached} entities reached; exposure aggregate (any finding holds; not the /risk score) "
-        f"{r.aggregate:.3f} = {r.aggregate_formula}",
+        f"{r.reached} entities reached; strongest single piece of evidence {r.strongest:.3f} "
+        f"({r.strongest_formula}); exposure aggregate (any finding holds; saturates; not the /risk "
+        f"score) {r.aggregate:.3f} = {r.aggregate_formula}",
         highlight=False,
     )
+    if r.coverage.headline is not None:
+        out.print(r.coverage.headline.text, highlight=False)
+    if r.contributors:
+        out.print("\n[bold]where to act first[/] (brands by strongest hit, then findings, then hits)")
+        for b in r.contributors:
+            out.print(
+                f"  {b.rank}. {_ref(b.anchor)} strongest {b.strongest:.3f} ({b.strongest_category or '-'}), "
+                f"{b.findings} findings, {b.hits} hits"
+                + (f"; unmapped: {', '.join(b.unknown_steps)}" if b.unknown_steps else ""),
+                highlight=False,
+            )
     for c in r.categories:
+        bands = "/".join(str(c.bands.get(b, 0)) for b in ("high", "medium", "low"))
+        tiers_text = ", ".join(f"{t}: {n}" for t, n in sorted(c.by_tier.items()))
         out.print(
-            f"\n[bold]{c.category}[/]: score {c.score:.3f} ({c.findings} findings on {c.entities} entities, "
-            f"nearest tier {c.min_tier}) = {c.formula}",
+            f"\n[bold]{c.category}[/]: strongest {c.strongest:.3f}; hits high/medium/low {bands}; "
+            f"hits by tier {{{tiers_text}}}; {c.findings} findings on {c.entities} entities, nearest tier "
+            f"{c.min_tier}; score {c.score:.3f} = {c.formula}",
             highlight=False,
         )
         if c.note:
@@ -390,6 +405,12 @@ def exposure(
         )
         out.print(f"  {chain.anchor.name or chain.anchor.id} ({chain.chain}): {steps}", highlight=False)
         out.print(f"    {chain.note}", highlight=False)
+        for s in chain.steps:
+            if s.reason:
+                out.print(
+                    f"    {s.step}: {s.reason}" + (f": {s.next_request}" if s.next_request else ""),
+                    highlight=False,
+                )
     for note in r.coverage.notes:
         out.print(f"  note: {note}", highlight=False)
     _withheld(r.withheld)
