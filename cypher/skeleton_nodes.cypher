@@ -1,6 +1,11 @@
-// The query index's nodes (graph/query/neo4j_index.py), streamed: per node [id, name, the values of
-// $node_keys] (only the facts the search reads), or the whole node when its type is in $whole_types
-// (findings and indicators: answers quote them). An absent property is null.
+// The query index's nodes (graph/query/neo4j_index.py), streamed one record per group of nodes
+// sharing the facts the search reads: [values of $node_keys (an absent property is null),
+// [[id, name], ...]]; nodes of $whole_types (findings, indicators: answers quote them) come whole,
+// one record each, with null members.
 MATCH (n:Entity)
-RETURN CASE WHEN n.type IN $whole_types THEN properties(n)
-       ELSE [n.id, n.name, [k IN $node_keys | n[k]]] END AS p
+WHERE NOT n.type IN $whole_types
+RETURN [k IN $node_keys | n[k]] AS facts, collect([n.id, n.name]) AS members
+UNION ALL
+MATCH (n:Entity)
+WHERE n.type IN $whole_types
+RETURN properties(n) AS facts, null AS members

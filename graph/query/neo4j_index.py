@@ -65,25 +65,31 @@ EDGE_FACTS = (  # and id, src, dst
 MAX_PATCHED_IDS = 100_000
 
 
-def node_of(row: Any) -> Stored:
-    """A skeleton_nodes row as a stored node (absent properties left out, as stored)."""
-    if isinstance(row, dict):
-        return row
-    nid, name, facts = row
-    d = {k: v for k, v in zip(NODE_FACTS, facts, strict=True) if v is not None}
-    d["id"] = nid
-    if name is not None:
-        d["name"] = name
-    return d
+def nodes_of(rows: Iterable[dict[str, Any]]) -> Iterator[Stored]:
+    """skeleton_nodes records as stored nodes (absent properties left out, as stored)."""
+    for row in rows:
+        facts, members = row["facts"], row["members"]
+        if members is None:  # a whole node
+            yield facts
+            continue
+        base = {k: v for k, v in zip(NODE_FACTS, facts, strict=True) if v is not None}
+        for nid, name in members:
+            d = base.copy()
+            d["id"] = nid
+            if name is not None:
+                d["name"] = name
+            yield d
 
 
-def edge_of(row: list[Any]) -> Stored:
-    eid, src, dst, facts, prov = row
-    e = {k: v for k, v in zip(EDGE_FACTS, facts, strict=True) if v is not None}
-    e["id"], e["src"], e["dst"] = eid, src, dst
-    if prov is not None:
-        e["prov"] = prov
-    return e
+def edges_of(rows: Iterable[dict[str, Any]]) -> Iterator[Stored]:
+    """skeleton_edges records as stored links."""
+    keys = (*EDGE_FACTS, "prov")
+    for row in rows:
+        base = {k: v for k, v in zip(keys, row["facts"], strict=True) if v is not None}
+        for eid, src, dst in row["members"]:
+            e = base.copy()
+            e["id"], e["src"], e["dst"] = eid, src, dst
+            yield e
 
 
 @dataclass
@@ -96,20 +102,18 @@ class Skeleton:
     generation: int = 0
 
 
-def _stream(store: Any, name: str, **params: Any) -> Iterator[Any]:
-    return store._stream(cypher(name, **{k: v for k, v in params.items() if k == "rel"}), **params)
+def _stream(store: Any, name: str, **params: Any) -> Iterator[dict[str, Any]]:
+    """The records of a skeleton query as they come (values only: no driver export)."""
+    query = cypher(name, **{k: v for k, v in params.items() if k == "rel"})
+    with store.driver.session(database=store.database) as session:
+        yield from session.run(query, **{k: v for k, v in params.items() if k != "rel"})
 
 
 def load(store: Any, token: tuple[str | None, int]) -> Skeleton:
     """The whole skeleton (``token``: the generation read just before)."""
-    nodes = {}
-    for row in _stream(store, "skeleton_nodes", node_keys=list(NODE_FACTS), whole_types=list(WHOLE_TYPES)):
-        d = node_of(row)
-        nodes[d["id"]] = d
-    edges = {}
-    for row in _stream(store, "skeleton_edges", edge_keys=list(EDGE_FACTS)):
-        e = edge_of(row)
-        edges[e["id"]] = e
+    rows = _stream(store, "skeleton_nodes", node_keys=list(NODE_FACTS), whole_types=list(WHOLE_TYPES))
+    nodes = {d["id"]: d for d in nodes_of(rows)}
+    edges = {e["id"]: e for e in edges_of(_stream(store, "skeleton_edges", edge_keys=list(EDGE_FACTS)))}
     return Skeleton(_without_dangling(nodes, edges), edges, *token)
 
 
@@ -141,21 +145,15 @@ def patch(store: Any, skel: Skeleton) -> Skeleton | None:
     edges = dict(skel.edges)
     for nid in node_ids:
         nodes.pop(nid, None)
-    for row in _stream(
-        store,
-        "skeleton_nodes_by_id",
-        ids=node_ids,
-        node_keys=list(NODE_FACTS),
-        whole_types=list(WHOLE_TYPES),
-    ):
-        d = node_of(row)
-        nodes[d["id"]] = d
+    rows = _stream(
+        store, "skeleton_nodes_by_id", ids=node_ids, node_keys=list(NODE_FACTS), whole_types=list(WHOLE_TYPES)
+    )
+    nodes.update((d["id"], d) for d in nodes_of(rows))
     for eid in edge_ids:
         edges.pop(eid, None)
     for rel, ids in _by_rel(edge_ids).items():
-        for row in _stream(store, "skeleton_edges_by_id", rel=rel, ids=ids, edge_keys=list(EDGE_FACTS)):
-            e = edge_of(row)
-            edges[e["id"]] = e
+        rows = _stream(store, "skeleton_edges_by_id", rel=rel, ids=ids, edge_keys=list(EDGE_FACTS))
+        edges.update((e["id"], e) for e in edges_of(rows))
     _without_dangling(nodes, edges)
     if len(nodes) != r["nodes"] or len(edges) != r["edges"]:
         return None  # a write not in the record (or one running now): read everything
