@@ -216,7 +216,7 @@ def bench_neo4j(n: int, roots_n: int) -> None:
         )
         # ~1k rows written to both stores: 500 links re-weighted, 500 nodes renamed
         links = sorted(neo.get_edges([e["id"] for e in store.iter_edges(types=["SUPPLIES"])][:500]).items())
-        named = sorted(neo.get_nodes([r.id for r in nodes if r.id.startswith("syn:facility:")][:500]).items())
+        named = sorted(neo.get_nodes([d["id"] for d in store.iter_nodes(types=["Facility"])][:500]).items())
         changed_links = [{**e, "confidence": 0.51} for _, e in links]
         changed_nodes = [{**d, "name": f"{d.get('name', d['id'])} (renamed)"} for _, d in named]
         for target in (emb.store, neo):
