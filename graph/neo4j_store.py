@@ -28,6 +28,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from tierwatch.graph import run_journal
 from tierwatch.graph.cypher_queries import cypher
 from tierwatch.graph.errors import ConfigError, QueryTimeoutError, StoreError, StoreLockedError
+from tierwatch.graph.neo4j_changes import ChangeRecorder
 from tierwatch.graph.schema import EDGE_TYPES, ENTITY_LABEL, NODE_TYPES, TYPE_PRECEDENCE
 from tierwatch.graph.store import exclusive_file_lock
 
@@ -87,6 +88,8 @@ class Neo4jStore:
                 "or `docker compose up neo4j`)"
             ) from None
         self._ensure_constraints()
+        # change record (graph/neo4j_changes.py): every write's ids, one generation per run
+        self.changes = ChangeRecorder(lambda **params: self._write(cypher("record_change"), **params))
         if recover:
             self.recover_abandoned()
 
@@ -175,15 +178,19 @@ class Neo4jStore:
         self._write_grouped(
             nodes, lambda label: cypher("put_nodes", label=label, remove=_other_labels(label))
         )
+        self.changes.nodes(n["id"] for n in nodes)
 
     def create_nodes(self, nodes: Sequence[Stored]) -> None:
         self._write_grouped(nodes, lambda label: cypher("create_nodes", label=label))
+        self.changes.nodes(n["id"] for n in nodes)
 
     def put_edges(self, edges: Sequence[Stored]) -> None:
         self._write_grouped(edges, lambda rel: cypher("put_edges", rel=rel))
+        self.changes.edges(e["id"] for e in edges)
 
     def create_edges(self, edges: Sequence[Stored]) -> None:
         self._write_grouped(edges, lambda rel: cypher("create_edges", rel=rel))
+        self.changes.edges(e["id"] for e in edges)
 
     def _write_grouped(self, elements: Sequence[Stored], query_for: Callable[[str], str]) -> None:
         """One query per node label or relationship type, in batches (one transaction each)."""
@@ -198,6 +205,7 @@ class Neo4jStore:
     def delete_nodes(self, ids: Sequence[str]) -> None:
         if ids:
             self._write(cypher("delete_nodes"), ids=list(ids))
+            self.changes.nodes(ids)  # and their links: readers drop links to a deleted node
 
     def delete_edges(self, ids: Sequence[str]) -> None:
         by_rel: dict[str, list[str]] = defaultdict(list)
@@ -205,6 +213,7 @@ class Neo4jStore:
             by_rel[_rel_of(eid)].append(eid)
         for rel, rel_ids in by_rel.items():
             self._write(cypher("delete_edges", rel=rel), ids=rel_ids)
+        self.changes.edges(ids)
 
     def _stream(self, query: str, **params: Any) -> Iterator[Stored]:
         with self.driver.session(database=self.database) as session:
@@ -233,7 +242,7 @@ class Neo4jStore:
     @contextmanager
     def write_lock(self) -> Iterator[None]:
         """One writer at a time per database (a lock file per URI on this host)."""
-        with exclusive_file_lock(self.lock_path(), self.uri):
+        with exclusive_file_lock(self.lock_path(), self.uri), self.changes.run():
             yield
 
     def lock_path(self) -> Path:
@@ -294,6 +303,7 @@ class Neo4jStore:
         with self.driver.session(database=self.database) as session:
             session.run(cypher("clear_edges")).consume()
             session.run(cypher("clear_nodes")).consume()
+        self.changes.everything()
 
     def close(self) -> None:
         self.driver.close()

@@ -201,7 +201,7 @@ class StoreQueryService:
         reach, _ = self._reach(entity_id, viewer, "upstream", 1, TraversalFilter())
         ix = reach.ix
         root = reach.root
-        node = ix.nodes[root]
+        node = self.source.node(entity_id) or ix.nodes[root]  # whole: a Neo4j index holds facts only
         trivial = search(ix, root, "upstream", 1, np.zeros(len(ix.arc_frm), dtype=bool))
         ents = np.array([root], dtype=np.int64)
         no_comm = lambda e: np.full(len(e), -1, dtype=np.int64)  # noqa: E731

@@ -1,8 +1,8 @@
 """The compiled index: node, arc and finding arrays with CSR adjacency, built from stored elements.
 
-The embedded store compiles its whole graph once per generation; the Neo4j service compiles the
-subgraph its per-tier Cypher steps gathered. Either way the same code runs on the same arrays, so
-the two stores give the same answers. Node index = rank of the id in sorted order, so every
+Both stores compile their whole graph once per generation (the Neo4j service from the skeleton it
+streams and patches: graph/query/neo4j_index.py), so the same code runs on the same arrays and the
+two stores give the same answers. Node index = rank of the id in sorted order, so every
 "ties by ids" rule is an integer comparison.
 """
 

@@ -10,8 +10,9 @@ restrictions are enforced here, so they all inherit them:
 - facts from datasets of licence class ``restricted`` (element ``licence_class``) are seen only
   by a viewer with ``sees_restricted_licence``; answers count what was withheld.
 
-Both implementations (embedded: a compiled scipy CSR index; Neo4j: per-tier one-hop Cypher) run
-the same Python code on what they read, so they give the same answers (tests/query/).
+Both stores are compiled into the same CSR index (embedded: from SQLite; Neo4j: from the chain
+skeleton streamed once and patched from its change record), and the same Python code runs on
+it, so they give the same answers (tests/query/).
 
 Usage::
 
