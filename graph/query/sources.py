@@ -172,6 +172,7 @@ class Neo4jSource:
         self._index: GraphIndex | None = None
         self._built_for: tuple[tuple[str | None, int], str | None] | None = None
         self._search: tuple[Any, list[Stored]] | None = None
+        self._names: tuple[list[Stored], RowNames] | None = None
         self._lock = threading.RLock()
         self.last_build: IndexBuild | None = None
 
@@ -246,7 +247,12 @@ class Neo4jSource:
         return [(r["e"], r["n"]) for r in rows]
 
     def search_names(self) -> RowNames:
-        return self._cached("search_names", lambda: RowNames(self.search_rows()))
+        """The search's names over ``search_rows`` (built again when those are read again)."""
+        with self._lock:
+            rows = self.search_rows()
+            if self._names is None or self._names[0] is not rows:
+                self._names = (rows, RowNames(rows))
+            return self._names[1]
 
     def search_rows(self) -> list[Stored]:
         with self._lock:
