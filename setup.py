@@ -24,7 +24,7 @@ PACKAGE_DIRS = {
 def _packages() -> list[str]:
     found = []
     for package, folder in PACKAGE_DIRS.items():
-        for root, dirs, files in os.walk(folder):
+        for root, dirs, _files in os.walk(folder):
             dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
             # every folder, with or without __init__.py: data and vocabulary folders, Streamlit pages
             rel = os.path.relpath(root, folder)
