@@ -1,7 +1,9 @@
 """Maps the design card's top-level folders into one import namespace, ``tierwatch.*``.
 
-graph/ -> tierwatch.graph, ingest/ -> tierwatch.ingest, and so on; nothing is installed as a
-top-level module named ``graph`` or ``api``. Metadata lives in pyproject.toml.
+graph/ -> tierwatch.graph, ingest/ -> tierwatch.ingest, data/ -> tierwatch.data, and so on; nothing is
+installed as a top-level module named ``graph`` or ``api``. Metadata and the package data (the files
+the code reads: pyproject.toml [tool.setuptools.package-data]) live in pyproject.toml. A wheel thus
+holds everything an editable checkout reads (tests/test_wheel.py installs one and runs it).
 """
 
 import os
@@ -15,17 +17,18 @@ PACKAGE_DIRS = {
     "tierwatch.api": "api",
     "tierwatch.explorer": "explorer",
     "tierwatch.cypher": "cypher",
+    "tierwatch.data": "data",  # manifest, aliases and the open bundle: package data, no code
 }
 
 
 def _packages() -> list[str]:
     found = []
     for package, folder in PACKAGE_DIRS.items():
-        for root, dirs, files in os.walk(folder):
+        for root, dirs, _files in os.walk(folder):
             dirs[:] = sorted(d for d in dirs if not d.startswith((".", "__")))
-            if "__init__.py" in files:
-                rel = os.path.relpath(root, folder)
-                found.append(package if rel == "." else f"{package}.{rel.replace(os.sep, '.')}")
+            # every folder, with or without __init__.py: data and vocabulary folders, Streamlit pages
+            rel = os.path.relpath(root, folder)
+            found.append(package if rel == "." else f"{package}.{rel.replace(os.sep, '.')}")
     return found
 
 

@@ -49,7 +49,7 @@ def build(result: ExposureResult, names: dict[str, str], types: dict[str, str]) 
             if v not in flow.columns[c]:
                 flow.columns[c].append(v)
     for c, col in enumerate(flow.columns):
-        total = Counter()
+        total: Counter[str] = Counter()
         for (lc, a, b), hits in flow.links.items():
             if lc == c:
                 total[a] += len(hits)
@@ -95,7 +95,7 @@ def layout(flow: Flow) -> dict[str, Any]:
     top: dict[tuple[int, str], float] = {}
     xs = [round(c * (WIDTH - BOX) / (ncol - 1)) for c in range(ncol)]
     for c, col in enumerate(flow.columns):
-        y = gap
+        y = float(gap)
         for v in col:
             h = max(2.0, max(out_of[c][v], into[c][v]) * unit)
             top[(c, v)] = y

@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: the checkout's root in an editable install, the installed ``tierwatch`` package in a wheel: data/
+#: (manifest, aliases, the open bundle) lies under it in both (setup.py installs it as tierwatch.data)
 REPO_ROOT = Path(__file__).resolve().parents[1]
 #: older names of the embedded store, still accepted: "networkx" (its backend before the SQLite
 #: file; such a store folder is converted on first open) and "sqlite" (what it is now)

@@ -223,7 +223,8 @@ class SQLiteStore:
             if oldest is None or oldest > generation + 1:
                 return None
             rows = conn.execute("SELECT kind, id FROM changes WHERE generation > ?", (generation,)).fetchall()
-        nodes, edges = set(), set()
+        nodes: set[str] = set()
+        edges: set[str] = set()
         for kind, eid in rows:
             if kind == "*":
                 return None

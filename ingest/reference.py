@@ -9,6 +9,7 @@ the link it makes to them.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from functools import lru_cache
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -85,7 +86,7 @@ def commodity_parents(cid: str) -> list[str]:
 class Reference:
     """Emits reference nodes into a run and answers lookups."""
 
-    def __init__(self, add_node: object) -> None:
+    def __init__(self, add_node: Callable[[NodeRecord], object]) -> None:
         self._add = add_node  # IngestContext.add_node_record
         self._iso_version = f"pycountry-{package_version('pycountry')}"
         vocab_bytes = (VOCAB / "commodities.toml").read_bytes()

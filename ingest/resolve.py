@@ -14,6 +14,7 @@ import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, cast
 
 from rapidfuzz import fuzz
 from tierwatch.graph.names import LEGAL_FORMS, fold, normalise_name, slug
@@ -192,7 +193,7 @@ class Resolver:
                     src=a,
                     dst=b,
                     score=round(score / 100, 3),
-                    review=decision,
+                    review=cast(Literal["open", "confirmed", "rejected"], decision),  # pydantic checks it
                     evidence=f"names '{norm}' and '{other_norm}' (token set ratio {score:.0f})",
                 )
                 out.append((model, round(score / 100, 3)))

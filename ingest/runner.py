@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import importlib
+import importlib.util
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -81,7 +82,7 @@ def load_pipeline(source: str) -> Pipeline:
     except ModuleNotFoundError:
         raise IngestError(f"source {source!r} is not implemented in this version") from None
     cls = module.PIPELINE
-    spec_path = Path(module.__file__).parent / getattr(module, "SPEC_FILE", cls.spec_file)
+    spec_path = Path(str(module.__file__)).parent / getattr(module, "SPEC_FILE", cls.spec_file)
     return cls(SourceSpec.load(spec_path))
 
 
@@ -303,7 +304,7 @@ def _source_record(store: GraphStore, ctx: IngestContext, info: DatasetInfo, spe
         source=spec.source,
         publisher=info.publisher,
         licence=info.licence,
-        licence_class=info.licence_class,
+        licence_class=LicenceClass(info.licence_class),
         files=sorted(info.files),
         sha256=info.version,
         origin=info.origin,

@@ -3,12 +3,15 @@ identical graphs (canonical dumps), and loading it again changes nothing."""
 
 from __future__ import annotations
 
+import pytest
 from rich.console import Console
 from tierwatch.graph.dump import canonical_hash
 from tierwatch.graph.neo4j_store import Neo4jStore
 from tierwatch.graph.sqlite_store import SQLiteStore
 from tierwatch.ingest.manifest import load_demo, load_manifest
 from tierwatch.ingest.runner import run_ingest
+
+pytestmark = pytest.mark.slow
 
 
 def _load(settings, store):

@@ -38,6 +38,7 @@ if not buyer:
         "brand or company. Try “Royal Canadian Mounted Police”, “Scottish Government” or “Apple”."
     )
     st.stop()
+buyer_id: str = buyer  # narrowed for the closures below
 if buyer != default:
     state.select(buyer)
 
@@ -63,7 +64,7 @@ def exposure(entity_id: str, hits: int = 20) -> ExposureResult | None:
     )
 
 
-root_detail = state.run(lambda: state.cached("entity", lambda: svc.entity(buyer, vw), id=buyer))
+root_detail = state.run(lambda: state.cached("entity", lambda: svc.entity(buyer_id, vw), id=buyer))
 if root_detail is None:
     st.stop()
 root_ref = root_detail.entity
@@ -78,7 +79,11 @@ if root_ref.type == "PublicBuyer":
         lambda: state.cached(
             "contracts",
             lambda: svc.upstream(
-                buyer, vw, tiers=1, filters=TraversalFilter(entity_types=("Contract",)), page=Page(limit=200)
+                buyer_id,
+                vw,
+                tiers=1,
+                filters=TraversalFilter(entity_types=("Contract",)),
+                page=Page(limit=200),
             ),
             id=buyer,
         )
@@ -87,7 +92,7 @@ if root_ref.type == "PublicBuyer":
         lambda: state.cached(
             "spend",
             lambda: svc.upstream(
-                buyer,
+                buyer_id,
                 vw,
                 tiers=1,
                 filters=TraversalFilter(entity_types=("Brand", "Company")),

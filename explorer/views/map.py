@@ -69,8 +69,9 @@ if not types:
 rows: list[dict] = []
 legend: list[tuple[str, str]] = []
 if mode == "network" and selected:
+    selected_id: str = selected  # narrowed for the closures below
     tiers = c2.slider("Tiers upstream", 1, MAX_TIERS, 4, key="m_tiers")
-    root = state.run(lambda: state.cached("entity", lambda: svc.entity(selected, vw), id=selected))
+    root = state.run(lambda: state.cached("entity", lambda: svc.entity(selected_id, vw), id=selected))
     if root is None:
         st.stop()
     st.markdown(f"Sites within {tiers} tiers upstream of **{ui.label(root.entity)}**")
@@ -79,7 +80,7 @@ if mode == "network" and selected:
         lambda: state.cached(
             "map_up",
             lambda: svc.upstream(
-                selected,
+                selected_id,
                 vw,
                 tiers=tiers,
                 filters=TraversalFilter(entity_types=tuple(types)),

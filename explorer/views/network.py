@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -102,7 +103,7 @@ expanded = tuple(st.session_state.get("n_expanded", []))
 budgets = tuple(sorted(st.session_state.get("n_budgets", {}).items()))
 query = net.NetworkQuery(
     root=root,
-    direction=direction,
+    direction=cast(net.Direction, direction),  # one of the radio's options
     tiers=tiers,
     filters=flt,
     risk_categories=tuple(risks),
@@ -212,6 +213,7 @@ ui.legends(sorted({n.type for n in view.nodes.values()}), None, links=True)
 def _export():
     from tierwatch.graph.exports import collect
 
+    assert view is not None  # the page stopped above otherwise
     ids = {n for n in view.nodes if not n.startswith(net.MORE_PREFIX)}
     return collect.fetch(
         svc,

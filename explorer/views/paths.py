@@ -36,6 +36,8 @@ if not src or not dst:
         "The first box starts from the entity selected elsewhere, if any."
     )
     st.stop()
+source_id: str = src  # narrowed for the closures below
+target_id: str = dst
 if src == dst:
     ui.empty("Both ends are the same entity; choose another one for “To”.")
     st.stop()
@@ -44,7 +46,7 @@ flt = TraversalFilter(min_confidence=min_conf, include_candidates=cands)
 result = state.run(
     lambda: state.cached(
         "paths",
-        lambda: svc.paths(src, dst, vw, k=k, max_hops=hops, filters=flt),
+        lambda: svc.paths(source_id, target_id, vw, k=k, max_hops=hops, filters=flt),
         src=src,
         dst=dst,
         k=k,
@@ -124,7 +126,9 @@ def _export():
     from tierwatch.graph.exports import answers
 
     # the one export code path (API and CLI too): the same question exports the same elements
-    return answers.paths(svc, src, dst, vw, k=k, max_hops=hops, filters=flt, generator="tierwatch explorer")
+    return answers.paths(
+        svc, source_id, target_id, vw, k=k, max_hops=hops, filters=flt, generator="tierwatch explorer"
+    )
 
 
 ui.downloads("p", _export, f"paths-{src}-{dst}", "The paths shown, every node and link with provenance.")

@@ -188,10 +188,11 @@ def detail(d: EntityDetail) -> None:
 
 current = state.selected()
 if current:
+    current_id: str = current  # narrowed for the closures below
     svc = state.service()
     vw = state.viewer()
     found = state.run(
-        lambda: state.cached("entity", lambda: svc.entity(current, vw), id=current),
+        lambda: state.cached("entity", lambda: svc.entity(current_id, vw), id=current),
         empty=f"`{current}` is not in the graph, or not visible to the `{state.role()}` role.",
     )
     if found is not None:
@@ -200,7 +201,7 @@ if current:
         def build():
             from tierwatch.graph.exports import collect
 
-            sub = svc.subgraph(current, vw, hops=1, max_elements=2000)
+            sub = svc.subgraph(current_id, vw, hops=1, max_elements=2000)
             return collect.from_neighbourhood(sub, vw, ui.export_meta("entity", root=current))
 
         ui.downloads("detail", build, f"entity-{current}", "The entity and its direct links (1 hop).")

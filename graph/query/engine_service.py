@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, cast
 
 import numpy as np
 from tierwatch.graph.errors import NotFoundError, QueryError
@@ -264,7 +264,7 @@ class StoreQueryService:
         )
         return TraversalResult(
             root=entity_ref(ix.nodes[reach.root]),
-            direction=direction,
+            direction=cast(Literal["upstream", "downstream"], direction),  # the reach's direction
             max_tiers=tiers,  # type: ignore[arg-type]
             hits=hits,
             total=len(ents),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from tierwatch.graph.query.arcs import MICRO
 from tierwatch.graph.query.findings import Hits
@@ -259,6 +261,7 @@ def _chain_coverage(
         if not len(rows):
             out.append(CoverageStep(step=s, status="withheld" if withheld else "unknown", withheld=withheld))
             continue
+        status: Literal["candidate_only", "country_only", "mapped"]
         if (n_cand[rows] > 0).all():
             status = "candidate_only"
         elif country_only[rows].all():

@@ -65,7 +65,9 @@ def _arc_mask(
         m &= ~ix.arc_lic & ~ix.node_lic[ix.arc_frm] & ~ix.node_lic[ix.arc_to]
     if filters.commodities:
         wanted = [ix.comm_code[c] for c in map(commodity_id, filters.commodities) if c in ix.comm_code]
-        allowed = ix.related[:, wanted].any(axis=1) if wanted else np.zeros(len(ix.commodities), dtype=bool)
+        allowed = (
+            np.asarray(ix.related[:, wanted].any(axis=1)) if wanted else np.zeros(len(ix.commodities), bool)
+        )
         comm = ix.arc_comm
         m &= (comm < 0) | allowed[np.maximum(comm, 0)]
     if filters.as_of:
@@ -167,7 +169,7 @@ class Workspaces:
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self.free: list[tuple[np.ndarray, np.ndarray]] = []
+        self.free: list[Workspace] = []
         self.lock = threading.Lock()
 
     def take(self) -> Workspace:
@@ -227,7 +229,7 @@ def search(
         tiers,
         *ws,
     )
-    reach = Reach(ix, root, direction, tiers, *out, n_states=len(rule))
+    reach = Reach(ix, root, direction, tiers, *out, n_states=len(rule))  # type: ignore[misc]  # out: 13 arrays
     weakref.finalize(reach, pool.give, ws, out[6], out[7])
     return reach
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pycountry
 from tierwatch.graph.names import fold, slug
-from tierwatch.graph.schema import Brand, Facility, LocatedIn, Operates, Supplies
+from tierwatch.graph.schema import Brand, Facility, LocatedIn, Operates, Supplies, SupplyStatus
 from tierwatch.ingest.framework import IngestContext, Pipeline, require_columns
 from tierwatch.ingest.readers import csv_header, read_csv
 
@@ -79,7 +79,7 @@ class ApplePipeline(Pipeline):
                     src=company.id,
                     dst=brand.id,
                     years=[year],
-                    status="declared",
+                    status=SupplyStatus.DECLARED,
                     granularity="entity",
                     evidence=f"Apple supplier list {year}",
                 )

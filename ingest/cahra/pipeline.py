@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tierwatch.graph.errors import InputFileError
-from tierwatch.graph.schema import Access, Concerns, LocatedIn, Method, RiskFinding
+from tierwatch.graph.schema import Access, Concerns, DatePrecision, LocatedIn, Method, RiskFinding
 from tierwatch.ingest.cahra.regions import place_region
 from tierwatch.ingest.framework import IngestContext, Pipeline
 from tierwatch.ingest.readers import json_head
@@ -259,7 +259,7 @@ class CahraPipeline(Pipeline):
                 scope_country=iso2,
                 scope_region=region,
                 date=info["date"],
-                date_precision=info["precision"],
+                date_precision=DatePrecision(info["precision"]) if info["precision"] else None,
                 evidence=f"{list_name}, {info['version']}: {place} {stated}",
                 severity=severity,
                 flags=flags,

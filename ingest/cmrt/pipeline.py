@@ -37,6 +37,7 @@ year and scope, so the Company node is the wrong place. Personal fields are neve
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 from rapidfuzz import fuzz
@@ -50,6 +51,7 @@ from tierwatch.graph.schema import (
     SameAsCandidate,
     Smelter,
     Supplies,
+    SupplyStatus,
 )
 from tierwatch.ingest.cmrt.declaration import Declaration, find_declaration_sheet, read_declaration
 from tierwatch.ingest.cmrt.origins import Origin, OriginReader, lenient_country
@@ -232,7 +234,7 @@ class FileReader:
                 dst=self.company.id,
                 key=metal,
                 commodity=commodity,
-                status="declared",
+                status=SupplyStatus.DECLARED,
                 granularity="entity",
                 evidence=_json(evidence),
             ),
@@ -369,17 +371,17 @@ class FileReader:
         countries = {o.country for o in origins if o.kind == "country" and o.country}
         mine_country = countries.pop() if len(countries) == 1 else None
 
-        def supply(src: str, kind: str, key: str, method: Method = Method.DECLARED, **extra: object) -> None:
+        def supply(src: str, kind: str, key: str, method: Method = Method.DECLARED, **extra: Any) -> None:
             ctx.edge(
                 Supplies(
                     src=src,
                     dst=smelter,
                     key=key,
                     commodity=commodity,
-                    status="declared",
+                    status=SupplyStatus.DECLARED,
                     evidence=evidence,
                     **extra,
-                ),  # type: ignore[arg-type]
+                ),
                 at=at,
                 method=method,
                 confidence=ORIGIN_CONFIDENCE[kind],
@@ -455,7 +457,7 @@ class FileReader:
                 dst=smelter,
                 key=commodity.removeprefix("commodity:"),
                 commodity=commodity,
-                status="declared",
+                status=SupplyStatus.DECLARED,
                 granularity="entity",
                 evidence=evidence,
             ),

@@ -4,6 +4,7 @@ facility, where it is, and the ownership the row states (parents, joint ventures
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from tierwatch.graph.names import fold, normalise_name, slug
 from tierwatch.graph.schema import Facility, LocatedIn, Mine, NodeModel, Operates, Owns
@@ -169,7 +170,9 @@ class ChainEntities:
         name = f"{company.name}: {cells.facility or 'unnamed facility'}"
         stage = self.stages.get(fold(cells.step))
         if kinds == ["Mine"]:
-            mining = "industrial" if fold(cells.step) == "mining" else "unknown"
+            mining: Literal["industrial", "unknown"] = (
+                "industrial" if fold(cells.step) == "mining" else "unknown"
+            )
             return self.ctx.node(
                 Mine(
                     id=f"rm:mine:{org_key}:{facility_key}",

@@ -30,7 +30,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from tierwatch.graph.errors import InputFileError
 from tierwatch.graph.names import fold
-from tierwatch.graph.schema import About, Access, Concerns, RiskCategory, RiskFinding
+from tierwatch.graph.schema import About, Access, Concerns, DatePrecision, RiskCategory, RiskFinding
 from tierwatch.ingest.framework import IngestContext, Pipeline
 from tierwatch.ingest.ilab_goods.edition import edition_year
 from tierwatch.ingest.readers import xml_root
@@ -208,7 +208,7 @@ class IlabGoodsPipeline(Pipeline):
                 scope_country=code,
                 scope_commodity=base["commodity"],
                 date=str(year),
-                date_precision="year",
+                date_precision=DatePrecision.YEAR,
                 evidence=evidence,
                 access=access,
                 list_name=list_name,

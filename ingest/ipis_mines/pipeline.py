@@ -38,7 +38,7 @@ import orjson
 import pycountry
 from tierwatch.graph.errors import InputFileError
 from tierwatch.graph.names import fold
-from tierwatch.graph.schema import Access, Concerns, LocatedIn, Mine, RiskFinding
+from tierwatch.graph.schema import Access, Concerns, DatePrecision, LocatedIn, Mine, RiskFinding
 from tierwatch.ingest.framework import IngestContext, Pipeline, require_columns
 from tierwatch.ingest.ipis_mines import observations as obs
 from tierwatch.ingest.readers import csv_header, read_csv
@@ -286,7 +286,7 @@ class IpisPipeline(Pipeline):
                 scope_country="CD",
                 scope_region=region,
                 date=when[0] if when else None,
-                date_precision=when[1] if when else None,
+                date_precision=DatePrecision(when[1]) if when else None,
                 evidence=evidence,
                 severity=found.final_severity,
                 access=Access.PUBLIC,

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pycountry
 from tierwatch.graph.names import fold
-from tierwatch.graph.schema import Access, Concerns, Indicator, Measures, RiskFinding
+from tierwatch.graph.schema import Access, Concerns, DatePrecision, Indicator, Measures, RiskFinding
 from tierwatch.ingest.framework import IngestContext, Pipeline
 from tierwatch.ingest.ilab_goods.edition import edition_year
 from tierwatch.ingest.readers import csv_header, read_csv
@@ -163,7 +163,7 @@ class ItucPipeline(Pipeline):
                 scope_kind="country",
                 scope_country=iso2,
                 date=str(year),
-                date_precision="year",
+                date_precision=DatePrecision.YEAR,
                 evidence=evidence,
                 severity=rating,
                 access=access,

@@ -26,7 +26,7 @@ import re
 from pathlib import Path
 
 from tierwatch.graph.names import fold, normalise_name, slug
-from tierwatch.graph.schema import LocatedIn, Method, SameAsCandidate, Smelter, Supplies
+from tierwatch.graph.schema import LocatedIn, Method, SameAsCandidate, Smelter, Supplies, SupplyStatus
 from tierwatch.ingest.framework import IngestContext, Pipeline, require_columns
 from tierwatch.ingest.readers import csv_header, read_csv
 from tierwatch.ingest.reference import commodity_id
@@ -188,7 +188,7 @@ class SecSmeltersPipeline(Pipeline):
                     years=[year],
                     period_start=f"{year}-01-01",
                     period_end=f"{year}-12-31",
-                    status="declared",
+                    status=SupplyStatus.DECLARED,
                     granularity="entity",
                     evidence=evidence,
                     note=f"{base_note}{note}",

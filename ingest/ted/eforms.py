@@ -70,8 +70,9 @@ def _classifications(e: Any) -> list[str]:
     for name in ("MainCommodityClassification", "AdditionalCommodityClassification"):
         for cls in descendants(e, name):
             code = child(cls, "ItemClassificationCode")
-            if code is not None and (code.get("listName") or "cpv").lower() == "cpv" and text(code):
-                out.append(text(code))
+            value = text(code)
+            if code is not None and (code.get("listName") or "cpv").lower() == "cpv" and value:
+                out.append(value)
     return out
 
 
@@ -232,8 +233,8 @@ class EformsReader:
         n.description = self._in_language(children(e, "Description"))
         for label in ("Name", "Description"):
             for el in children(e, label):
-                if text(el):
-                    n.texts.append((f"cac:ProcurementProject/cbc:{label}[{el.get('languageID')}]", text(el)))
+                if value := text(el):
+                    n.texts.append((f"cac:ProcurementProject/cbc:{label}[{el.get('languageID')}]", value))
         n.cpv = _classifications(e) + n.cpv
         estimated = child(e, "RequestedTenderTotal", "EstimatedOverallContractAmount")
         if estimated is not None:
@@ -251,9 +252,9 @@ class EformsReader:
             n.lots.append(f"{lot}: {title or ''}".rstrip(": "))
         for label in ("Name", "Description"):
             for el in children(project, label):
-                if text(el):
+                if value := text(el):
                     n.texts.append(
-                        (f"cac:ProcurementProjectLot[{_id(e)}]/cbc:{label}[{el.get('languageID')}]", text(el))
+                        (f"cac:ProcurementProjectLot[{_id(e)}]/cbc:{label}[{el.get('languageID')}]", value)
                     )
         n.cpv += _classifications(project)
         period = child(project, "PlannedPeriod")

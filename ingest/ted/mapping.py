@@ -120,7 +120,7 @@ class NoticeMapper:
     def __init__(self, ctx: IngestContext, spec: SourceSpec, matcher: BrandMatcher) -> None:
         self.ctx, self.spec, self.matcher = ctx, spec, matcher
         self.withheld_people = 0
-        self.counts = {"buyers": set(), "winners": set(), "lots": 0, "awards": 0}
+        self.counts: dict[str, Any] = {"buyers": set(), "winners": set(), "lots": 0, "awards": 0}
 
     def map(self, notice: Notice, contract: Contract) -> None:
         at = f"{notice.format}:{notice.form}"

@@ -61,7 +61,7 @@ class FindingsPipeline(TemplatePipeline):
             date_precision=when[1] if when else None,
             evidence=cells["evidence"],
             severity=severity,
-            access=access,
+            access=Access(access),
             reported_by=reporter,
             note=cells.get("note") or None,
         )

@@ -63,7 +63,7 @@ class LinksPipeline(TemplatePipeline):
                 period_start=start[0] if start else None,
                 period_end=end[0] if end else None,
                 years=years,
-                status=status,
+                status=SupplyStatus(status),
                 granularity="entity",
                 evidence=cells["evidence"],
                 note="; ".join(notes) or None,

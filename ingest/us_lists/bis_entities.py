@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tierwatch.graph.names import LEGAL_FORMS, fold, normalise_name, slug
-from tierwatch.graph.schema import Access, Concerns, LocatedIn, RiskCategory, RiskFinding
+from tierwatch.graph.schema import Access, Concerns, DatePrecision, LocatedIn, RiskCategory, RiskFinding
 from tierwatch.ingest.framework import IngestContext, Pipeline
 from tierwatch.ingest.reference import country_code
 from tierwatch.ingest.us_lists.common import (
@@ -161,7 +161,7 @@ class BisEntitiesPipeline(Pipeline):
                 scope_country=code,
                 scope_region=region,
                 date=when,
-                date_precision="day" if when else None,
+                date_precision=DatePrecision.DAY if when else None,
                 evidence=evidence,
                 severity="listed",
                 access=Access.PUBLIC,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tierwatch.graph.errors import InputFileError
 from tierwatch.graph.names import slug
-from tierwatch.graph.schema import Access, Concerns, RiskCategory, RiskFinding
+from tierwatch.graph.schema import Access, Concerns, DatePrecision, RiskCategory, RiskFinding
 from tierwatch.ingest.framework import IngestContext, Pipeline
 from tierwatch.ingest.us_lists.common import (
     ListedEntities,
@@ -238,7 +238,7 @@ class UflpaPipeline(Pipeline):
                 scope_kind="entity",
                 scope_entity=target,
                 date=when,
-                date_precision="day" if when else None,
+                date_precision=DatePrecision.DAY if when else None,
                 evidence=evidence,
                 severity="listed",
                 access=Access.PUBLIC,

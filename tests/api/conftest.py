@@ -1,8 +1,8 @@
 """API test fixtures: the real demo graph plus canaries, on both stores, and clients per role.
 
-The demo graph is built once per session into an embedded store (the committed open files, and
-the restricted ones when TIERWATCH_REAL_DATA_DIR is set); ``TIERWATCH_TEST_DEMO_STORE`` may name a
-store directory already holding it (it is copied, never changed). The Neo4j variant receives the
+The demo graph is built once per test run (tests/demo_graph.py: the committed open files, and the
+restricted ones when TIERWATCH_REAL_DATA_DIR is set; ``TIERWATCH_TEST_DEMO_STORE`` may name a store
+directory already holding it) and copied here, never changed. The Neo4j variant receives the
 same stored elements (the stores hold byte-identical elements: tests/test_store_contract.py).
 
 Canaries (``CANARIES``), written with the real ``findings`` and ``links`` template pipelines:
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from api_canaries import CANARY_BRAND, PUBLIC_CONTROL
+from demo_graph import load_into_neo4j, shared_demo_store
 from tierwatch.graph.settings import Settings
 
 
@@ -91,52 +92,23 @@ def add_canaries(store, settings: Settings, work: Path) -> None:
 @pytest.fixture(scope="session")
 def demo_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An embedded store with the demo graph and the canaries (built once per session)."""
-    from rich.console import Console
-    from tierwatch.graph.sqlite_ops import copy_store, has_store
+    from tierwatch.graph.sqlite_ops import copy_store
     from tierwatch.graph.sqlite_store import SQLiteStore
-    from tierwatch.ingest.manifest import load_demo
-    from tierwatch.ingest.runner import run_ingest
 
     base = tmp_path_factory.mktemp("api-demo")
     directory = base / "store"
     real = os.environ.get("TIERWATCH_REAL_DATA_DIR")
     settings = Settings(store_dir=directory, real_data_dir=Path(real) if real else None)
-    prebuilt = os.environ.get("TIERWATCH_TEST_DEMO_STORE")
-    if prebuilt and has_store(Path(prebuilt)):
-        copy_store(Path(prebuilt), directory)
-        store = SQLiteStore(directory)
-    else:
-        store = SQLiteStore(directory)
-
-        def run(source, paths, st, **options):
-            return run_ingest(source, paths, st, settings, **options)
-
-        load_demo(settings, store, run=run, on_report=lambda report: None, console=Console(quiet=True))
+    copy_store(shared_demo_store(tmp_path_factory), directory)
+    store = SQLiteStore(directory)
     add_canaries(store, settings, base / "canaries")
     return directory
-
-
-def _load_neo4j(directory: Path, uri: str) -> None:
-    from tierwatch.graph.neo4j_store import Neo4jStore
-    from tierwatch.graph.sqlite_store import SQLiteStore
-
-    source = SQLiteStore(directory)
-    neo = Neo4jStore(uri, "neo4j", "tierwatch")
-    try:
-        if neo.counts() == source.counts():
-            return
-        with neo.write_lock():
-            neo.clear()
-            neo.create_nodes(list(source.iter_nodes()))
-            neo.create_edges(list(source.iter_edges()))
-    finally:
-        neo.close()
 
 
 @pytest.fixture
 def demo_neo4j(demo_store_dir: Path, neo4j_uri: str) -> str:
     """The same elements in the test Neo4j (loaded once; reloaded if another test emptied it)."""
-    _load_neo4j(demo_store_dir, neo4j_uri)
+    load_into_neo4j(demo_store_dir, neo4j_uri)
     return neo4j_uri
 
 

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 import pytest
 from tierwatch.graph.settings import REPO_ROOT, Settings
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "explorer"
 CHROMIUM_FLAGS = [

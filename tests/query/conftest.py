@@ -1,7 +1,7 @@
 """Query-layer fixtures: the real demo graph with canaries, and generated graphs, on both stores.
 
-The demo graph is built once per session into an embedded store (``TIERWATCH_TEST_DEMO_STORE`` may
-name a store directory already holding it: it is copied, never changed). Neo4j receives the same
+The demo graph is built once per test run (tests/demo_graph.py; ``TIERWATCH_TEST_DEMO_STORE`` may
+name a store directory already holding it) and copied here, never changed. Neo4j receives the same
 stored elements (the stores hold byte-identical elements), reloaded whenever another test module
 left different content in the shared test database.
 
@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 import pytest
+from demo_graph import load_into_neo4j, shared_demo_store
 from tierwatch.graph.settings import Settings
 
 ACCESS_TEXTS = ("QCANARY-ACCESS-DELL", "QCANARY-ACCESS-ORG", "Qcanaryaccess")
@@ -90,11 +91,8 @@ def add_canaries(store, settings: Settings, work: Path) -> None:
 
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from rich.console import Console
-    from tierwatch.graph.sqlite_ops import copy_store, has_store
+    from tierwatch.graph.sqlite_ops import copy_store
     from tierwatch.graph.sqlite_store import SQLiteStore
-    from tierwatch.ingest.manifest import load_demo
-    from tierwatch.ingest.runner import run_ingest
 
     real = os.environ.get("TIERWATCH_REAL_DATA_DIR")
     if not real:
@@ -102,49 +100,10 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("query-demo")
     directory = base / "store"
     settings = Settings(store_dir=directory, real_data_dir=Path(real))
-    prebuilt = os.environ.get("TIERWATCH_TEST_DEMO_STORE")
-    if prebuilt and has_store(Path(prebuilt)):
-        copy_store(Path(prebuilt), directory)
-        store = SQLiteStore(directory)
-    else:
-        store = SQLiteStore(directory)
-        load_demo(
-            settings,
-            store,
-            run=lambda source, paths, st, **o: run_ingest(source, paths, st, settings, **o),
-            on_report=lambda report: None,
-            console=Console(quiet=True),
-        )
+    copy_store(shared_demo_store(tmp_path_factory), directory)
+    store = SQLiteStore(directory)
     add_canaries(store, settings, base / "canaries")
     return directory
-
-
-_LOADED: dict[str, tuple[str, dict]] = {}  # uri -> (store dir, counts) verified this session
-
-
-def load_into_neo4j(nx_dir: Path, uri: str) -> None:
-    """Copy an embedded store's elements into the test Neo4j unless it already holds exactly them
-    (a full comparison once per session, then by counts: other modules load other graphs)."""
-    from tierwatch.graph.dump import canonical_hash
-    from tierwatch.graph.neo4j_store import Neo4jStore
-    from tierwatch.graph.sqlite_store import SQLiteStore
-
-    source = SQLiteStore(nx_dir)
-    neo = Neo4jStore(uri, "neo4j", "tierwatch")
-    try:
-        counts = neo.counts()
-        if _LOADED.get(uri) == (str(nx_dir), counts):
-            return
-        if counts == source.counts() and canonical_hash(neo) == canonical_hash(source):
-            _LOADED[uri] = (str(nx_dir), counts)
-            return
-        with neo.write_lock():
-            neo.clear()
-            neo.create_nodes(list(source.iter_nodes()))
-            neo.create_edges(list(source.iter_edges()))
-        _LOADED[uri] = (str(nx_dir), neo.counts())
-    finally:
-        neo.close()
 
 
 def _service(backend: str, directory: Path, request: pytest.FixtureRequest):

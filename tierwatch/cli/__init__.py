@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import cast
 
 import click
 import typer
@@ -44,8 +45,9 @@ def _register() -> None:
 
 
 #: usage errors of click and of the click typer vendors (typer._click): exit 2 with click's message
-_CLICK_ERRORS = tuple(
-    {click.ClickException, *(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")}
+_CLICK_ERRORS = cast(
+    tuple[type[click.ClickException], ...],
+    tuple({click.ClickException, *(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")}),
 )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tierwatch.graph.settings import get_settings
@@ -45,7 +45,7 @@ def run_with_progress(source: str, paths: list[Path], store, **options) -> Inges
 
     settings = get_settings()
     with progress_bar() as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def tick(what: str, done: int, total: int) -> None:
             if what not in tasks:

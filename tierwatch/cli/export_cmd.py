@@ -71,6 +71,7 @@ def run(
                 svc, entity_id, viewer, tiers=tiers or answers.EXPOSURE_TIERS, filters=filters
             )
         else:
+            assert to is not None  # checked above
             graph = answers.paths(svc, entity_id, to, viewer, k=k, max_hops=max_hops, filters=filters)
     write_export(graph, fmt, output, viewer.role)
 

@@ -56,10 +56,12 @@ def register(app: typer.Typer) -> None:
 
 @contextmanager
 def _service(store: str | None):
+    from tierwatch.graph.query.engine_service import StoreQueryService
     from tierwatch.graph.query.service import open_query_service
 
     settings = get_settings()
     svc = open_query_service(settings, store)
+    assert isinstance(svc, StoreQueryService)  # the one implementation; it holds the store
     try:
         check_not_empty(svc.store, settings, store)
         yield svc
