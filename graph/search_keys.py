@@ -15,6 +15,7 @@ index (graph/sqlite_search.py), so the index holds exactly what the ranking read
 from __future__ import annotations
 
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from rapidfuzz import utils
@@ -52,7 +53,7 @@ def grams(key: str) -> set[str]:
     return {key[i : i + GRAM] for i in range(len(key) - GRAM + 1)}
 
 
-def may_match_fuzzily(query_key: str, query_grams: set[str], key: str) -> bool:
+def may_match_fuzzily(query_key: str, query_grams: AbstractSet[str], key: str) -> bool:
     """The fuzzy rule's precondition: a 3-character run in common (or, for a query shorter than 3
     characters, the whole query contained)."""
     if not query_key:

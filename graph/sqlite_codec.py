@@ -71,7 +71,7 @@ class Codec:
         key = (head, tail)
         if key in present:
             return present[key]
-        sid = source_id(head, tail)
+        sid: int | None = source_id(head, tail)
         row = conn.execute("SELECT head, tail FROM provenance_sources WHERE id = ?", (sid,)).fetchone()
         if row is None:
             conn.execute("INSERT INTO provenance_sources(id, head, tail) VALUES (?, ?, ?)", (sid, head, tail))

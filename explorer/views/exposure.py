@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -213,7 +215,7 @@ def report_buttons(entity_id: str) -> None:
     for col, fmt in ((c1, "html"), (c2, "pdf")):
         col.download_button(
             f"Report ({fmt.upper()})",
-            lambda fmt=fmt: build(fmt),
+            functools.partial(build, fmt),
             file_name=f"report-{entity_id.replace(':', '-')}.{fmt}",
             mime=reports.FORMATS[fmt],
             key=f"x_report_{fmt}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -26,6 +28,7 @@ vw = state.viewer()
 
 how = st.radio("Buyers", ["A country", "A kind of buyer", "Chosen buyers", "All buyers"], horizontal=True)
 c1, c2 = st.columns(2)
+selection_args: dict[str, Any]
 if how == "A country":
     selection_args = {"country": c1.text_input("Country of the buyers (ISO code)", "CA", key="l_country")}
 elif how == "A kind of buyer":

@@ -134,10 +134,10 @@ def contributions(reach: Reach, hits: Hits, chains: list[ChainCoverage]) -> tupl
             findings[int(a)] = int(n)
     unknown = {c.anchor.id: c.unknown_steps for c in chains}
     # brands with a chain but no hit rank last (what is not mapped cannot be ruled out: see coverage)
-    for c in chains:
-        a = ix.pos.get(c.anchor.id)
-        if a is not None and a != reach.root and a not in best:
-            best[a] = -1
+    for chain in chains:
+        pos = ix.pos.get(chain.anchor.id)
+        if pos is not None and pos != reach.root and pos not in best:
+            best[pos] = -1
     order = sorted(best, key=lambda a: (best[a] < 0, best[a], -findings[a], -n_hits[a], str(ix.ids[a])))
     out = []
     for i, a in enumerate(order[:MAX_CONTRIBUTORS], 1):

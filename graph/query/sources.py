@@ -215,7 +215,7 @@ class Neo4jSource:
                 t0 = time.perf_counter()
                 skel = self._skeleton
                 fresh = neo4j_index.patch(self.store, skel) if skel is not None else None
-                kind = "patched"
+                kind: Literal["loaded", "patched"] = "patched"
                 if fresh is None:  # the generation read before the elements: a later write shows next time
                     token, self._fallback = self._poll()
                     fresh = neo4j_index.load(self.store, token)

@@ -56,7 +56,7 @@ class RemedyPipeline(TemplatePipeline):
         record = Remedy(
             id=remedy_id,
             name=f"remedy {status.replace('_', ' ')}: {finding}",
-            status=status,
+            status=RemedyStatus(status),
             finding=finding,
             date=when[0] if when else None,
             date_precision=when[1] if when else None,
@@ -65,7 +65,7 @@ class RemedyPipeline(TemplatePipeline):
             verified_by=verifier,
             evidence=cells["evidence"],
             source_ref=cells.get("source") or None,
-            access=access,
+            access=Access(access),
             reported_by=reporter,
             note=cells.get("note") or None,
         )
