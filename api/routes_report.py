@@ -46,12 +46,21 @@ def make_router(settings: Settings) -> APIRouter:
         format: Format = "html",
         tiers: Annotated[int, Query(ge=1, le=max_tiers)] = min(reports.model.REPORT_TIERS, max_tiers),
         hits_per_category: Annotated[int, Query(ge=1, le=200)] = reports.model.REPORT_HITS,
+        since: Annotated[
+            str | None,
+            Query(max_length=10, description="YYYY-MM-DD: add what changed in the exposure since that day"),
+        ] = None,
     ) -> Response:
         reports.check_format(format)
 
         def work() -> Response:
             model = reports.build_report(
-                service, entity_id, viewer, tiers=tiers, hits_per_category=hits_per_category
+                service,
+                entity_id,
+                viewer,
+                tiers=tiers,
+                hits_per_category=hits_per_category,
+                since=since,
             )
             safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in entity_id)
             return Response(

@@ -13,11 +13,14 @@ from tierwatch.graph.report.text import (
     asked_text,
     category_text,
     category_title,
+    changes_table,
+    changes_text,
     contributor_table,
     finding_source,
     gap_table,
     headline_rows,
     link_text,
+    remedy_text,
     source_table,
     withheld_table,
     withheld_text,
@@ -35,6 +38,7 @@ text-align:left;vertical-align:top}th{background:#eef1f5}td.n,th.n{text-align:ri
 .path{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;word-break:break-word}
 .withheld{background:#fff6e0;border-left:4px solid #c98a00;padding:.4rem 1rem}
 .small{font-size:12px;color:#555}
+.remedy{font-size:12px;color:#1d5e2e}
 @media print{body{max-width:none;margin:0;font-size:10.5pt}h2{break-after:avoid}
 tr,.summary{break-inside:avoid}.summary{page-break-after:always}a{color:inherit;text-decoration:none}}
 @page{size:A4;margin:15mm}
@@ -74,7 +78,7 @@ def _hit_row(i: int, h: FindingHit, sources: dict[str, SourceInfo]) -> list[str]
         f"{h.finding.confidence:.2f}</span>",
         f"{_e(h.finding.evidence)}<br><span class=small>rule: {_e(h.rule)}"
         f"{'; via ' + _e(h.via) if h.via else ''}{'; commodity ' + _e(h.commodity) if h.commodity else ''}"
-        f"</span>",
+        f"</span>" + (f"<br><span class=remedy>{_e(remedy_text(h))}</span>" if remedy_text(h) else ""),
         _e(finding_source(h, sources)),
         _path(h.path.links, h.path.nodes)
         + (f"<span class=small>{_e(h.path.period_note)}</span>" if h.path.period_note else ""),
@@ -112,6 +116,11 @@ def render_html(report: ReportModel) -> bytes:
             "through them, then distinct findings, then hits.</p>"
         )
         out.append(_plain(contributor_table(report), {0, 2, 4, 5}))
+    if report.changes is not None:
+        out.append(f"<h2>What changed since {_e(report.changes['since'])}</h2>")
+        out.append(f"<p>{_e(changes_text(report))}</p>")
+        if report.changes["changes"]:
+            out.append(_plain(changes_table(report)))
     out.append("<h2>Evidence by risk category</h2>")
     out.append(f"<p class=small>{_e(FOOTNOTE)}</p>")
     for c in r.categories:

@@ -78,6 +78,8 @@ class ReportModel(_Model):
     gaps: list[Gap]
     sources: list[SourceInfo]
     withheld: WithheldSummary
+    # "what changed since" (graph.watch.alerts.changes for this viewer), when a day was asked for
+    changes: dict[str, Any] | None = None
 
 
 def _datasets(result: ExposureResult) -> list[str]:
@@ -219,8 +221,16 @@ def build_report(
     tiers: int = REPORT_TIERS,
     filters: TraversalFilter = TraversalFilter(),
     hits_per_category: int = REPORT_HITS,
+    since: str | None = None,
 ) -> ReportModel:
-    """The report of a buyer or contract (any entity works) for this viewer, from query answers only."""
+    """The report of a buyer or contract (any entity works) for this viewer, from query answers only.
+    ``since`` (YYYY-MM-DD): add what changed in its exposure as of that day vs today, as this viewer
+    sees it (a malformed or future day is a ``QueryError``)."""
+    changed = None
+    if since is not None:
+        from tierwatch.graph.watch.alerts import changes
+
+        changed = changes(service, entity_id, since, viewer=viewer)
     result = service.exposure(
         entity_id, viewer, tiers=tiers, filters=filters, hits_per_category=hits_per_category
     )
@@ -250,4 +260,5 @@ def build_report(
         gaps=gaps(result.coverage.chains),
         sources=sources,
         withheld=withheld,
+        changes=changed,
     )

@@ -18,11 +18,14 @@ from tierwatch.graph.report.text import (
     asked_text,
     category_text,
     category_title,
+    changes_table,
+    changes_text,
     contributor_table,
     finding_source,
     gap_table,
     headline_rows,
     link_text,
+    remedy_text,
     source_table,
     withheld_table,
     withheld_text,
@@ -158,6 +161,11 @@ def render_pdf(report: ReportModel) -> bytes:
     if r.contributors:
         doc.heading("Where to act first")
         doc.grid(contributor_table(report), (0.5, 3, 1, 2, 1, 0.8, 4))
+    if report.changes is not None:
+        doc.heading(f"What changed since {report.changes['since']}")
+        doc.para(changes_text(report), size=8.5)
+        if report.changes["changes"]:
+            doc.grid(changes_table(report), (1, 3, 1.2, 1.5, 4))
     doc.heading("Evidence by risk category")
     doc.para(FOOTNOTE, size=7.5)
     for c in r.categories:
@@ -176,7 +184,8 @@ def render_pdf(report: ReportModel) -> bytes:
                             str(h.tier),
                             f"{h.confidence:.3f} = path {h.path.confidence:.3f} x finding "
                             f"{h.finding.confidence:.2f}",
-                            f"{h.finding.evidence} [rule {h.rule}]",
+                            f"{h.finding.evidence} [rule {h.rule}]"
+                            + (f" {remedy_text(h)}" if remedy_text(h) else ""),
                             finding_source(h, sources),
                             " ".join(
                                 [h.path.nodes[0]]

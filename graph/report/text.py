@@ -43,6 +43,25 @@ def finding_source(h: FindingHit, sources: dict[str, SourceInfo]) -> str:
     return "; ".join(parts)
 
 
+def remedy_text(h: FindingHit) -> str:
+    """The finding's remedy: the latest status, then each record this viewer may see (oldest first),
+    and how many licence-restricted records were withheld; "" when it has none."""
+    f = h.finding
+    if not f.remedies and not f.remedies_withheld:
+        return ""
+    parts = [f"Remedy status: {f.remedy_status.replace('_', ' ') if f.remedy_status else 'not shown'}"]
+    for r in f.remedies:
+        when = r.date or "undated"
+        if r.started:
+            when = f"started {r.started}, {when}"
+        who = f" by {r.provided_by}" if r.provided_by else ""
+        check = f", verified by {r.verified_by}" if r.verified_by else ", not verified"
+        parts.append(f"{r.status.replace('_', ' ')} ({when}{who}{check}): {r.evidence}")
+    if f.remedies_withheld:
+        parts.append(f"{f.remedies_withheld} remedy records withheld (licence-restricted)")
+    return "; ".join(parts) + "."
+
+
 def headline_rows(head: CoverageHeadline) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = [("chain step", "units mapped", "share of units", "share of spend")]
     for s in head.steps:
@@ -147,3 +166,35 @@ def asked_text(report: ReportModel) -> tuple[str, str]:
         f"When: {report.generated_at} (UTC), for the role {report.role}, from the {report.backend} store, "
         f"graph generation {report.generation}.",
     )
+
+
+CHANGES_SHOWN = 200  # change rows listed in a report; the rest are counted
+
+
+def changes_text(report: ReportModel) -> str:
+    c = report.changes
+    assert c is not None
+    b, a = c["before"], c["after"]
+    n = len(c["changes"])
+    more = f" (the first {CHANGES_SHOWN} listed)" if n > CHANGES_SHOWN else ""
+    return (
+        f"Exposure as of {c['since']}: {b['findings']} findings, {b['links']} links on its paths; as of "
+        f"{c['until']}: {a['findings']} findings, {a['links']} links. {n} changes{more}, as this viewer "
+        "sees the graph (the same kinds as watchlist alerts)."
+    )
+
+
+def changes_table(report: ReportModel) -> Table:
+    head = ["change", "subject", "category", "dataset", "evidence"]
+    assert report.changes is not None
+    rows = [
+        [
+            c["kind"].replace("_", " "),
+            c["subject"],
+            category_title(c.get("category")),
+            c.get("dataset") or "",
+            c.get("evidence") or "",
+        ]
+        for c in report.changes["changes"][:CHANGES_SHOWN]
+    ]
+    return head, rows

@@ -183,17 +183,24 @@ def list_alerts(store: GraphStore, since: str | None = None) -> list[Row]:
 
 
 # -- what changed since ----------------------------------------------------------------------------
-def changes(svc: QueryService, entity_id: str, since: str, until: str | None = None) -> Row:
+def changes(
+    svc: QueryService,
+    entity_id: str,
+    since: str,
+    until: str | None = None,
+    viewer: Viewer | None = None,
+) -> Row:
     """The exposure of ``entity_id`` as of ``since`` compared with as of ``until`` (default today):
-    the same kinds of change as alerts, nothing recorded."""
+    the same kinds of change as alerts, nothing recorded. ``viewer``: whose answers are compared
+    (default the analyst; the exposure report passes its reader's)."""
     start = snapshot.check_date(since, "since")
     end = snapshot.check_date(until, "until") or snapshot.today()
     assert start is not None
     if start > end:
         raise QueryError(f"since {start} is after until {end}")
     svc.refresh()
-    before = snapshot.take(svc, entity_id, as_of=start)
-    after = snapshot.take(svc, entity_id, as_of=end)
+    before = snapshot.take(svc, entity_id, as_of=start, viewer=viewer)
+    after = snapshot.take(svc, entity_id, as_of=end, viewer=viewer)
     return {
         "entity": entity_id,
         "name": after.get("name"),

@@ -8,6 +8,8 @@ service as the analyst sees the graph:
   reached entity it applies to;
 - ``links``: every link on the best paths to those hits and to every entity reached upstream;
 - ``strongest``: per category, the strongest single piece of evidence (finding, entity, confidence);
+- each finding's ``remedy``: the status of its latest remedy record (graph/query/remedies.py), and
+  ``remedy_record`` (that record's id, date, datasets, evidence), None when it has none;
 - ``lapsed``: findings whose every source has ended them, links retired or whose period ended
   before the snapshot's day.
 
@@ -36,6 +38,7 @@ KINDS = (
     "link_new",
     "link_retired",
     "strongest_changed",
+    "remedy_changed",
     "evidence_lapsed",
 )
 ROUND = 6
@@ -58,10 +61,18 @@ def check_date(value: str | None, parameter: str) -> str | None:
     return day.isoformat()
 
 
-def take(svc: QueryService, entity_id: str, *, as_of: str | None = None, on: str | None = None) -> Snapshot:
+def take(
+    svc: QueryService,
+    entity_id: str,
+    *,
+    as_of: str | None = None,
+    on: str | None = None,
+    viewer: Viewer | None = None,
+) -> Snapshot:
     """The exposure snapshot of ``entity_id`` (as of ``as_of`` when given); ``on``: the day lapses
-    are judged on (default today). Raises ``NotFoundError`` for an unknown id."""
-    viewer = Viewer.analyst()
+    are judged on (default today); ``viewer``: whose answers it is read from (default the analyst:
+    watchlists; a report passes its own viewer). Raises ``NotFoundError`` for an unknown id."""
+    viewer = viewer or Viewer.analyst()
     filters = TraversalFilter(as_of=as_of)
     day = on or as_of or today()
     answer = svc.exposure(
@@ -134,7 +145,16 @@ def _add_finding(findings: dict[str, dict[str, Any]], hit: FindingHit) -> None:
         "tier": hit.tier,
         "path": hit.path.nodes,
         "ended": bool(f.provenance) and all(p.ended for p in f.provenance),
+        "remedy": f.remedy_status,
+        "remedy_record": _remedy_record(hit),
     }
+
+
+def _remedy_record(hit: FindingHit) -> dict[str, Any] | None:
+    if not hit.finding.remedies:
+        return None
+    r = hit.finding.remedies[-1]  # the latest (the answer lists them oldest first)
+    return {"id": r.id, "date": r.date, "datasets": sorted(r.datasets), "evidence": r.evidence}
 
 
 def _add_path(links: dict[str, dict[str, Any]], path: Path) -> None:
@@ -158,8 +178,9 @@ def _link(link: Link) -> dict[str, Any]:
 
 def diff(old: Snapshot, new: Snapshot, dataset: str | None = None) -> list[Change]:
     """What changed from ``old`` to ``new``: one change per new or retired finding, new or retired
-    link, changed strongest evidence per category and newly lapsed finding or link. ``dataset``: the
-    dataset of the run that caused it (named in each change whose subject it asserts)."""
+    link, changed strongest evidence per category, changed remedy status of a finding and newly
+    lapsed finding or link. ``dataset``: the dataset of the run that caused it (named in each change
+    whose subject it asserts)."""
     out: list[Change] = []
     of, nf = old["findings"], new["findings"]
     for fid in sorted(nf.keys() - of.keys()):
@@ -175,6 +196,10 @@ def diff(old: Snapshot, new: Snapshot, dataset: str | None = None) -> list[Chang
         before, now = old["strongest"].get(cat), new["strongest"].get(cat)
         if before != now:
             out.append(_strongest_change(cat, before, now, {**of, **nf}, dataset))
+    for fid in sorted(of.keys() & nf.keys()):
+        # a snapshot taken before remedies were tracked has no "remedy": nothing to compare with
+        if "remedy" in of[fid] and of[fid]["remedy"] != nf[fid].get("remedy"):
+            out.append(_remedy_change(fid, of[fid], nf[fid], dataset))
     for item in sorted(set(new["lapsed"]) - set(old["lapsed"])):
         if item in nf:
             change = _finding_change("evidence_lapsed", item, nf[item], dataset)
@@ -214,6 +239,21 @@ def _finding_change(kind: str, fid: str, f: dict[str, Any], dataset: str | None)
             "path": f["path"],
         },
     }
+
+
+def _remedy_change(fid: str, before: dict[str, Any], now: dict[str, Any], dataset: str | None) -> Change:
+    record = now.get("remedy_record") or before.get("remedy_record") or {}
+    datasets = record.get("datasets", [])
+    was, status = before["remedy"] or "none", now.get("remedy") or "none"
+    change = _finding_change("remedy_changed", fid, now, dataset)
+    change.update(
+        dataset=_dataset(datasets, dataset),
+        datasets=datasets,
+        evidence=f"remedy status was {was}, now {status}: {record.get('evidence', '')}",
+    )
+    change["detail"].update(before=before["remedy"], now=now.get("remedy"), record=record.get("id"))
+    change["detail"]["date"] = record.get("date")
+    return change
 
 
 def _link_change(kind: str, lid: str, link: dict[str, Any], dataset: str | None) -> Change:

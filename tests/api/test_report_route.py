@@ -35,3 +35,16 @@ def test_report_route_formats_roles_and_bad_input(demo_settings: Settings) -> No
     assert (
         missing.status_code == 404 and missing.json()["error"]["message"] == "no entity with id 'zz:nothing'"
     )
+
+
+def test_report_since_route(demo_settings: Settings) -> None:
+    """``?since=`` adds the "what changed since" section; a future or malformed day is 422."""
+    client = TestClient(create_app(demo_settings), raise_server_exceptions=False)
+    buyer = "buyer:gb:peterborough-city-council"
+    for day, said in (("2999-01-01", "in the future"), ("June 2025", "ISO date")):
+        bad = client.get(f"/v1/entities/{buyer}/report", params={"since": day})
+        assert bad.status_code == 422 and said in bad.json()["error"]["message"]
+    good = client.get(f"/v1/entities/{buyer}/report", params={"since": "2020-01-01"})
+    assert good.status_code == 200 and b"What changed since 2020-01-01" in good.content
+    plain = client.get(f"/v1/entities/{buyer}/report")
+    assert b"What changed since" not in plain.content

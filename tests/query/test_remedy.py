@@ -135,3 +135,81 @@ def test_status_function_for_reports_and_alerts(remedied, request) -> None:
         assert remedy_status_of(svc.source, [FINDING], Viewer.public()) == {FINDING: "acknowledged"}
     finally:
         svc.close()
+
+
+def test_report_shows_remedy_as_the_answer_does(remedied, request) -> None:
+    """The exposure report (HTML and PDF) shows each finding's latest remedy status and the records the
+    viewer may see: the public report only the public record (the licence-restricted one counted), the
+    analyst report all three; the restricted text never reaches the public files."""
+    import io
+
+    from pypdf import PdfReader
+    from tierwatch.graph.report import build_report, render
+
+    from .conftest import _service
+
+    svc = _service("embedded", remedied[0], request)
+    try:
+        for viewer, statuses, absent in (
+            (Viewer.public(), ["acknowledged"], ("FXRESTRICTED", "FXLICENCE")),
+            (Viewer.analyst(), ["acknowledged", "in_remedy", "disputed"], ()),
+        ):
+            report = build_report(svc, ENTITY, viewer, hits_per_category=200)
+            hit = _hit(report.exposure, FINDING)
+            assert [r.status for r in hit.finding.remedies] == statuses  # the answer's records
+            html = render(report, "html").decode()
+            pdf = render(report, "pdf")
+            pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+            pdf_text = "".join(pdf_text.split())
+            latest = statuses[-1].replace("_", " ")
+            assert f"Remedy status: {latest}" in html
+            assert "".join(f"Remedy status: {latest}".split()) in pdf_text
+            for record in hit.finding.remedies:
+                assert record.evidence in html
+            if viewer.role == "public":
+                assert "1 remedy records withheld (licence-restricted)" in html
+            for text in absent:
+                assert text not in html and text not in pdf_text
+            if viewer.role == "analyst":
+                assert "FXRESTRICTED" in html and "FXRESTRICTED" in pdf_text
+    finally:
+        svc.close()
+
+
+def test_same_remedy_answers_on_both_stores_neo4j(remedied, request) -> None:
+    """The remedied demo graph loaded into Neo4j gives the same remedy records, statuses and withheld
+    counts as the embedded store: in the exposure answer, the entity detail, for both roles, and in
+    ``remedy_status_of`` (what reports and alerts read)."""
+    from tierwatch.graph.query.remedies import remedy_status_of
+    from tierwatch.graph.report.text import remedy_text
+
+    from .conftest import _service
+
+    embedded = _service("embedded", remedied[0], request)
+    neo4j = _service("neo4j", remedied[0], request)
+    try:
+        answers = {}
+        for name, svc in (("embedded", embedded), ("neo4j", neo4j)):
+            got = []
+            for viewer in (Viewer.analyst(), Viewer.public()):
+                exposure = svc.exposure(ENTITY, viewer, hits_per_category=200, coverage=False)
+                hit = _hit(exposure, FINDING)
+                detail = svc.entity(ENTITY, viewer)
+                finding = next(h.finding for h in detail.findings if h.finding.id == FINDING)
+                got.append(
+                    (
+                        hit.finding.model_dump(),
+                        hit.confidence,
+                        remedy_text(hit),
+                        finding.model_dump(),
+                        remedy_status_of(svc.source, [FINDING, "finding:none"], viewer),
+                    )
+                )
+            answers[name] = got
+        analyst, public = answers["embedded"]
+        assert [r["status"] for r in analyst[0]["remedies"]] == ["acknowledged", "in_remedy", "disputed"]
+        assert public[4] == {FINDING: "acknowledged"} and public[0]["remedies_withheld"] == 1
+        assert answers["neo4j"] == answers["embedded"]
+    finally:
+        embedded.close()
+        neo4j.close()

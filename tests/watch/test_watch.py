@@ -20,6 +20,9 @@ from tests.conftest import BACKENDS, empty_store
 from tests.watch.support import FINDING_1, FIXTURES, TEST_DATASET
 
 FINDING_2 = FIXTURES / "test_rcmp_smelter_finding_v2.csv"
+REMEDY_1 = FIXTURES / "test_watch_remedy.csv"
+REMEDY_2 = FIXTURES / "test_watch_remedy_v2.csv"
+TEST_FINDING = "finding:tierwatch-test-suite:test-watch-1"
 CANADA = (
     "procurement/canada_federal_contracts_brand_vendor_by_department_fy2017-2022.csv",
     "procurement/canada_federal_contracts_brand_vendor_name_variants.csv",
@@ -86,6 +89,35 @@ def test_new_finding_on_a_reached_smelter_raises_alerts(chain, ingest, settings)
     assert "every source of this finding has ended it" in second.alerts[1]["evidence"]
     assert len(watch.list_alerts(store)) == len(result.alerts) + len(second.alerts)
     assert watch.list_alerts(store, since=today()) == watch.list_alerts(store)
+
+
+def test_remedy_status_change_raises_an_alert(chain, ingest, settings) -> None:
+    """A remedy record on a watched finding changes its latest status: one ``remedy_changed`` alert
+    naming the run, the remedy's dataset and its evidence; a later record changes it again. Runs on
+    both stores (the ``store`` fixture), with the same alerts."""
+    store = chain
+    ingest_findings(ingest, FINDING_1)
+    watch.watch_add(store, watch.query_service(store), RCMP)
+    seen = []
+    for path, dataset, was, now in (
+        (REMEDY_1, "test-watch-remedy-1", None, "acknowledged"),
+        (REMEDY_2, "test-watch-remedy-2", "acknowledged", "remedied"),
+    ):
+        report = ingest(
+            "remedy", path, dataset=dataset, licence_class="open", publisher="test", licence="test"
+        )
+        run = f"{report.dataset}@{report.version}"
+        alerts = watch.after_ingest(store, settings, run, report.dataset).alerts
+        assert [(a["kind"], a["subject"]) for a in alerts] == [("remedy_changed", TEST_FINDING)]
+        alert = alerts[0]
+        assert alert["run"] == run and alert["dataset"] == dataset and alert["entity"] == RCMP
+        assert alert["detail"]["before"] == was and alert["detail"]["now"] == now
+        assert alert["evidence"].startswith(f"remedy status was {was or 'none'}, now {now}: TEST INPUT")
+        assert alert["detail"]["path"][-1] == SMELTER
+        seen += stable(alerts)
+    # nothing more changed: nothing raised; the recorded alerts are the ones raised
+    assert watch.after_ingest(store, settings, "again", None).alerts == []
+    assert [a for a in stable(watch.list_alerts(store)) if a["kind"] == "remedy_changed"] == seen
 
 
 def test_watchlist_add_list_remove_and_bad_ids(chain) -> None:
