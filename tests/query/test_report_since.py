@@ -72,3 +72,12 @@ def test_report_since_bad_day_cli(demo_dir: Path, tmp_path: Path) -> None:
     )
     assert done.returncode == 2 and "ISO date" in done.stderr and "Traceback" not in done.stderr
     assert not target.exists()
+
+
+def test_report_since_same_on_both_stores_neo4j(demo_pair) -> None:
+    """The "what changed since" section holds the same changes, in the same order, on both stores."""
+    embedded, neo4j = demo_pair
+    for viewer in (Viewer.analyst(), Viewer.public()):
+        a = build_report(embedded, ENTITY, viewer, since=SINCE).changes
+        b = build_report(neo4j, ENTITY, viewer, since=SINCE).changes
+        assert a is not None and a["changes"] and a == b
