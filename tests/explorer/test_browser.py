@@ -159,6 +159,12 @@ def _browser(pw, profile: Path, height: int):
     )
 
 
+def _deck_error(msg, errors: list[str]) -> None:
+    """deck.gl reports a layer it could not build on the console (the page goes on without it)."""
+    if msg.type == "error" and msg.text.startswith("deck:"):
+        errors.append(msg.text[:300])
+
+
 def _label_clashes(page) -> list[list[str]]:
     """Pairs of drawn network labels whose rendered boxes overlap (measured by the browser: getBBox)."""
     return page.evaluate("""() => {
@@ -222,6 +228,7 @@ def test_an_analyst_session_in_headless_chromium_with_no_request_leaving_localho
         page.on("websocket", lambda ws: None if _is_local(ws.url) else outside.append(ws.url))
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: _deck_error(msg, errors))
 
         # -- search an entity -------------------------------------------------------------------
         page.goto(f"{base}/")
@@ -327,6 +334,7 @@ def test_an_analyst_session_in_headless_chromium_with_no_request_leaving_localho
         public.route("**/*", guard)
         ppage = public.pages[0] if public.pages else public.new_page()
         ppage.on("pageerror", lambda exc: errors.append(str(exc)))
+        ppage.on("console", lambda msg: _deck_error(msg, errors))
         ppage.goto(f"{base}/search")
         _settle(ppage)
         assert ppage.get_by_text("Role: public").is_visible()
