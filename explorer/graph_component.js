@@ -1,8 +1,10 @@
 // tierwatch network view: a dependency-free SVG renderer for a graph laid out on the server.
 // Served inline by Streamlit's own component machinery (st.components.v2): no CDN, no library.
-// data = {n: [[id, label, x, y, shape, colour, r, flags]], e: [[i, j, style, width x10, lit]],
-//         sel: id|null, colours: [...], h: height, lr: left-to-right layout (curved links)}
-// flags: 1 = focus, 2 = "and N more" handle, 8 = group node, 16 = on the highlighted path
+// data = {n: [[id, label, x, y, shape, colour, r, flags, drawn label?]], e: [[i, j, style, width x10, lit]],
+//         sel: id|null, colours: [...], h: height, lr: left-to-right layout (curved links),
+//         vb: view box, fs: label font size}
+// flags: 1 = focus, 2 = "and N more" handle, 8 = group node, 16 = on the highlighted path,
+// 32 = draw the label (the server placed it so no two drawn labels overlap; full name on hover)
 // Link styles (explorer/layout.py LINK_STYLES): 0 declared, 1 confirmed, 2 reported, 3 candidate,
 // 4 text mention / inferred, 5 link to a group.
 export default function (component) {
@@ -15,16 +17,8 @@ export default function (component) {
   }
   const nodes = data.n, edges = data.e, colours = data.colours;
   const height = data.h || 620;
-  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-  for (const n of nodes) {
-    minX = Math.min(minX, n[2]); maxX = Math.max(maxX, n[2]);
-    minY = Math.min(minY, n[3]); maxY = Math.max(maxY, n[3]);
-  }
-  const pad = 60, side = data.lr ? 230 : pad;  // room for labels beside the outer columns
-  let vb = [minX - side, minY - pad, Math.max(maxX - minX, 1) + 2 * side, Math.max(maxY - minY, 1) + 2 * pad];
-  const minW = 1100, minH = 480;  // a small graph is not blown up to fill the frame
-  if (vb[2] < minW) { vb[0] -= (minW - vb[2]) / 2; vb[2] = minW; }
-  if (vb[3] < minH) { vb[1] -= (minH - vb[3]) / 2; vb[3] = minH; }
+  // the view box and label font size come with the payload (explorer/labels.py placed the labels for them)
+  let vb = data.vb.slice();
   const svg = document.createElementNS(NS, "svg");
   svg.setAttribute("width", "100%");
   svg.setAttribute("height", String(height));
@@ -75,13 +69,6 @@ export default function (component) {
   }
   const gNodes = document.createElementNS(NS, "g");
   svg.appendChild(gNodes);
-  const showLabels = nodes.length <= (data.labels || 250);
-  const SUFFIX = /[,.]?\s+(co\.?,?\s*ltd\.?|co\.?,?\s*limited|ltd\.?|limited|inc\.?|incorporated|corp\.?|corporation|gmbh|s\.?a\.?|llc|plc|ag|co\.?|company)$/i;
-  const shorten = (text, max) => {
-    let t = text;
-    for (let k = 0; k < 3 && SUFFIX.test(t); k++) t = t.replace(SUFFIX, "");
-    return t.length > max ? t.slice(0, max - 1) + "…" : t;
-  };
   const shape = (kind, x, y, r) => {
     let el;
     const poly = (pts) => {
@@ -104,9 +91,9 @@ export default function (component) {
         el.setAttribute("cx", x); el.setAttribute("cy", y); el.setAttribute("r", r); return el;
     }
   };
-  const labelSize = Math.max(9, 11 * scale);
+  const labelSize = data.fs;
   for (let i = 0; i < nodes.length; i++) {
-    const [id, label, x, y, kind, colour, r, flags] = nodes[i];
+    const [id, label, x, y, kind, colour, r, flags, drawn] = nodes[i];
     const g = document.createElementNS(NS, "g");
     g.setAttribute("data-node-id", id);
     g.setAttribute("class", "tw-node" + (flags & 2 ? " tw-more" : ""));
@@ -122,7 +109,7 @@ export default function (component) {
     const t = document.createElementNS(NS, "title");
     t.textContent = label.replace("\n", " ") + (flags & 2 ? "" : flags & 8 ? "  (click to open the group)" : "  (" + id + ")");
     g.appendChild(t);
-    if (showLabels || flags & 27) {
+    if (flags & 32) {
       const tx = document.createElementNS(NS, "text");
       const left = data.lr && x < 0 && !(flags & 1);
       const off = r * Math.max(1, scale) * 1.35 + 3;
@@ -136,7 +123,7 @@ export default function (component) {
       tx.setAttribute("paint-order", "stroke");
       tx.setAttribute("stroke", "#fff");
       tx.setAttribute("stroke-width", "3");
-      const lines = flags & 10 ? label.split("\n") : [shorten(label, flags & 1 ? 40 : 26)];
+      const lines = (drawn === undefined ? label : drawn).split("\n");
       if (lines.length === 1) tx.textContent = lines[0];
       else lines.forEach((line, k) => {
         const ts = document.createElementNS(NS, "tspan");

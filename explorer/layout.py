@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tierwatch.explorer.labels import place_labels
 from tierwatch.explorer.style import RISK_COLOURS, TYPE_SHAPES, TYPE_TIER, primary_risk
 
 RING_GAP = 220.0
@@ -267,8 +268,10 @@ def payload(
 ) -> dict[str, Any]:
     """The compact JSON the graph component draws.
 
-    Nodes: ``[id, label, x, y, shape, colour index, radius, flags]`` with flags 1 = focus,
-    2 = "and N more" handle, 8 = group node, 16 = on the highlighted path. Edges: ``[i, j, style,
+    Nodes: ``[id, label, x, y, shape, colour index, radius, flags, drawn label?]`` with flags 1 = focus,
+    2 = "and N more" handle, 8 = group node, 16 = on the highlighted path, 32 = label drawn (placed by
+    explorer.labels so that no two drawn labels overlap; the drawn text follows when it is shortened).
+    ``vb`` is the view box and ``fs`` the label font size the labels were placed for. Edges: ``[i, j, style,
     width x10, on the highlighted path]`` (style codes in ``LINK_STYLES``; width grows with confidence).
     """
     pos = LAYOUTS[layout](list(focus), nodes, edges)
@@ -318,7 +321,9 @@ def payload(
     for nid, node in nodes.items():
         if node.more and node.parent in index:
             out_edges.append([index[node.parent], index[nid], 3, 6, 0])
+    placed = place_labels(out_nodes, lr=layout != "rings", selected=selected)
     return {
+        **placed,
         "n": out_nodes,
         "e": out_edges,
         "colours": [RISK_COLOURS[k][0] for k in _COLOUR_KEYS],

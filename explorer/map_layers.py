@@ -144,14 +144,43 @@ def _circles(
     )
 
 
+def _counts(data: pd.DataFrame, layer_id: str) -> pdk.Layer:
+    """The number of sites written on each cluster or ring (drawn by deck.gl from a font atlas it
+    renders in the browser with a local sans-serif font: nothing fetched). Not pickable: a click goes
+    to the circle beneath."""
+    return pdk.Layer(
+        "TextLayer",
+        data,
+        id=layer_id,
+        get_position="[lon, lat]",
+        get_text="count",
+        get_size=20,
+        size_units="pixels",
+        get_color=[20, 20, 20, 255],
+        font_family="sans-serif",
+        font_weight="bold",
+        get_text_anchor="'middle'",
+        get_alignment_baseline="'center'",
+        outline_width=3,
+        outline_color=[255, 255, 255, 255],
+        font_settings={"sdf": True},
+        pickable=False,
+    )
+
+
 def site_layers(points: pd.DataFrame, clusters: pd.DataFrame, by_country: pd.DataFrame) -> list[pdk.Layer]:
     """Sites (filled, dark edge), rings for sites placed by country (white, coloured edge), clusters
-    (filled, white edge)."""
+    (filled, white edge); the rings and clusters carry their number of sites."""
     layers = [_circles(points, "sites", "colour", [40, 40, 40, 220], (3, 12, 0.7))]
     if not by_country.empty:
         layers.append(_circles(by_country, "country_sites", [255, 255, 255, 200], "colour", (6, 20, 3)))
     if not clusters.empty:
         layers.append(_circles(clusters, "site_clusters", "colour", [255, 255, 255, 255], (6, 20, 2)))
+    layers += [
+        _counts(f, f"{name}_counts")
+        for f, name in ((by_country, "country_sites"), (clusters, "site_clusters"))
+        if not f.empty
+    ]
     return layers
 
 

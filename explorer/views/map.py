@@ -209,8 +209,9 @@ else:
 st.markdown(
     "**Colour**: "
     + ("risk category of the findings that apply" if mode == "network" else "propagated risk score")
-    + " · **size**: smelter > factory > mine · a larger circle with a white edge: a cluster of nearby sites"
-    + " · a ring: sites known only by their country, drawn at its centre (hover for the count, click to list)"
+    + " · **size**: smelter > factory > mine · a larger circle with a white edge and a number: a cluster of"
+    + " that many nearby sites · a ring with a number: sites known only by their country, drawn at its centre"
+    + " (click either to list its sites)"
 )
 st.markdown(
     " ".join(

@@ -25,6 +25,17 @@ def demo_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+@pytest.fixture(scope="module")
+def demo_service(demo_store_dir: Path):
+    """A query service on the demo store (embedded)."""
+    from tierwatch.graph.query import open_query_service
+    from tierwatch.graph.settings import Settings
+
+    svc = open_query_service(Settings(store_dir=demo_store_dir))
+    yield svc
+    svc.close()
+
+
 @pytest.fixture
 def demo_env(demo_store_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """Settings (through the environment, as `tierwatch explore` passes them) on the demo store,

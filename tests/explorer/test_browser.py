@@ -159,6 +159,28 @@ def _browser(pw, profile: Path, height: int):
     )
 
 
+def _deck_error(msg, errors: list[str]) -> None:
+    """deck.gl reports a layer it could not build on the console (the page goes on without it)."""
+    if msg.type == "error" and msg.text.startswith("deck:"):
+        errors.append(msg.text[:300])
+
+
+def _label_clashes(page) -> list[list[str]]:
+    """Pairs of drawn network labels whose rendered boxes overlap (measured by the browser: getBBox)."""
+    return page.evaluate("""() => {
+        const svg = document.querySelector('[data-testid=tw-network-svg]');
+        if (!svg) return [];
+        const boxes = [...svg.querySelectorAll('text')].map((t) => [t.textContent, t.getBBox()]);
+        const out = [];
+        for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+            const [a, p] = boxes[i], [b, q] = boxes[j];
+            if (p.x < q.x + q.width && q.x < p.x + p.width && p.y < q.y + q.height && q.y < p.y + p.height)
+                out.push([a, b]);
+        }
+        return out;
+    }""")
+
+
 def _every_page(page, base: str, role: str, shot) -> dict[str, float]:
     """Each entity's pages, screenshotted as ``<role>-<entity>-<page>.png``; first paint per page."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -175,6 +197,8 @@ def _every_page(page, base: str, role: str, shot) -> dict[str, float]:
                 time.sleep(1.0)
             assert page.get_by_text(f"Role: {role}").is_visible(), f"{role} on {kind} of {name}"
             shot(page, f"{role}-{name}-{kind}")
+            if kind == "network":
+                assert _label_clashes(page) == [], f"overlapping labels on {role}-{name}-{kind}"
     return timings
 
 
@@ -204,6 +228,7 @@ def test_an_analyst_session_in_headless_chromium_with_no_request_leaving_localho
         page.on("websocket", lambda ws: None if _is_local(ws.url) else outside.append(ws.url))
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: _deck_error(msg, errors))
 
         # -- search an entity -------------------------------------------------------------------
         page.goto(f"{base}/")
@@ -252,6 +277,7 @@ def test_an_analyst_session_in_headless_chromium_with_no_request_leaving_localho
         assert before > 20
         assert page.locator("[data-node-id^='group:']").count() >= 1, "large fan-outs are grouped"
         shot(page, "4-network")
+        assert _label_clashes(page) == [], "no two drawn labels overlap"
         page.locator('[data-node-id="org:general-motors"]').first.click()
         page.get_by_role("button", name="Centre the network here").wait_for(timeout=60_000)
         _settle(page)
@@ -289,12 +315,26 @@ def test_an_analyst_session_in_headless_chromium_with_no_request_leaving_localho
         assert page.get_by_text("Lopoto").first.is_visible()
         shot(page, "6-map-clicked")
 
+        # -- Apple's 2-tier upstream network without grouping: the crowded tier-2 column is thinned -----
+        page.goto(f"{base}/network?id=org:apple")
+        _settle(page)
+        page.locator("[data-testid=tw-network-svg]").wait_for(timeout=60_000)
+        page.get_by_text("Group large fan-outs").click()
+        _settle(page)
+        page.locator("[data-testid=tw-network-svg]").wait_for(timeout=60_000)
+        time.sleep(1.0)
+        assert page.locator("[data-node-id^='group:']").count() == 0
+        shot(page, "7-network-apple-ungrouped")
+        assert page.locator("[data-testid=tw-network-svg] text").count() >= 30, "thinned, not blanked"
+        assert _label_clashes(page) == [], "no two drawn labels overlap in the crowded column"
+
         # -- every page for each entity, as the analyst (this context) and the public (a new one) -----
         timings.update(_every_page(page, base, "analyst", shot))
         public = _browser(pw, tmp_path / "profile-public", height=1600)
         public.route("**/*", guard)
         ppage = public.pages[0] if public.pages else public.new_page()
         ppage.on("pageerror", lambda exc: errors.append(str(exc)))
+        ppage.on("console", lambda msg: _deck_error(msg, errors))
         ppage.goto(f"{base}/search")
         _settle(ppage)
         assert ppage.get_by_text("Role: public").is_visible()

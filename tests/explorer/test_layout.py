@@ -114,3 +114,40 @@ def test_palette_is_okabe_ito_and_every_type_has_a_shape():
     assert len(risk_colours) == len(RISK_COLOURS) - 2, "one colour per category"
     for label in ("PublicBuyer", "Contract", "Brand", "Facility", "Smelter", "Mine"):
         assert label in TYPE_SHAPES
+
+
+@pytest.mark.parametrize("layout", ["tiers", "layers", "rings"])
+@pytest.mark.parametrize("grouped", [True, False])
+def test_no_two_drawn_labels_overlap_on_apples_two_tier_upstream_network(demo_service, layout, grouped):
+    from tierwatch.explorer import network as net
+    from tierwatch.explorer.grouping import GROUP_OVER, group_fanouts
+    from tierwatch.explorer.labels import LABEL_SHOWN, overlaps, shown_label_boxes
+    from tierwatch.graph.query import Viewer
+
+    view = net.build(demo_service, Viewer.analyst(), net.NetworkQuery(root="org:apple", tiers=2))
+    net.colour_by_risk(demo_service, Viewer.analyst(), view)
+    drawn = group_fanouts("org:apple", view.nodes, view.edges, over=GROUP_OVER if grouped else 10**9)
+    data = payload(["org:apple"], drawn.nodes, drawn.edges, layout=layout)
+    boxes = shown_label_boxes(data)
+    clashes = [(a, c) for i, (a, b) in enumerate(boxes) for c, d in boxes[i + 1 :] if overlaps(b, d)]
+    assert clashes == [], f"{len(clashes)} overlapping labels, e.g. {clashes[:3]}"
+    shown = [n for n in data["n"] if n[7] & LABEL_SHOWN]
+    root = next(n for n in data["n"] if n[0] == "org:apple")
+    assert root[7] & LABEL_SHOWN and (root[8] if len(root) > 8 else root[1]) == "Apple"
+    for node in shown:  # a drawn label is the name, its first line, or the name cut with an ellipsis
+        text = node[8] if len(node) > 8 else node[1]
+        assert (
+            text == node[1]
+            or text == node[1].split("\n")[0]
+            or text.endswith("…")
+            or node[1].startswith(text)
+        )
+        if text.endswith("…"):
+            assert node[1].startswith(text[:-1].rstrip()), (text, node[1])
+    hidden = [n for n in data["n"] if not n[7] & LABEL_SHOWN]
+    assert all(n[1] for n in hidden), "a node without a drawn label keeps its full name (hover title)"
+    if grouped:
+        assert len(shown) >= len(data["n"]) - 1, "the grouped view has room for (almost) every label"
+    else:
+        assert len(data["n"]) > 400 and len(shown) >= 50, "thinned, not blanked"
+        assert len(hidden) > 0

@@ -90,3 +90,22 @@ def test_rcmp_sites_are_clustered_placed_by_country_and_all_in_the_first_view(rc
         for v in pd.concat([located["lat"], by_country["lat"]])
     ]
     assert (max(ys) - min(ys)) / (2 * math.pi) * world <= 560
+
+
+def test_each_cluster_and_country_ring_carries_its_number_of_sites(rcmp_sites):
+    located = rcmp_sites.dropna(subset=["lat", "lon"])
+    points, clusters, members = map_layers.cluster(located)
+    by_country, country_members = map_layers.by_country(rcmp_sites[rcmp_sites["lat"].isna()])
+    assert not clusters.empty and not by_country.empty
+    layers = {layer.id: layer for layer in map_layers.site_layers(points, clusters, by_country)}
+    for name, marks, inside in (
+        ("site_clusters", clusters, members),
+        ("country_sites", by_country, country_members),
+    ):
+        text = layers[f"{name}_counts"]
+        assert text.type == "TextLayer" and not text.pickable, "the click goes to the circle beneath"
+        drawn = {row["id"]: row["count"] for row in text.data}
+        assert drawn == {m: str(len(inside[m])) for m in marks["id"]}, "the number is the sites it holds"
+        assert all(count.isdigit() for count in drawn.values())
+    spec = map_layers.pdk.Deck(layers=list(layers.values()), map_provider=None).to_json()
+    assert "://" not in spec, "no font, tile or style is fetched"

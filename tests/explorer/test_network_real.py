@@ -11,23 +11,15 @@ from tierwatch.explorer import network_panel as panel
 from tierwatch.explorer.graph_view import encode
 from tierwatch.explorer.grouping import GROUP_OVER, MIN_GROUP, group_fanouts
 from tierwatch.explorer.layout import payload
-from tierwatch.graph.query import Viewer, open_query_service
-from tierwatch.graph.settings import Settings
-
-
-@pytest.fixture(scope="module")
-def service(demo_store_dir):
-    svc = open_query_service(Settings(store_dir=demo_store_dir))
-    yield svc
-    svc.close()
+from tierwatch.graph.query import Viewer
 
 
 @pytest.mark.parametrize("layout", ["tiers", "layers", "rings"])
 @pytest.mark.parametrize("grouped", [False, True])
-def test_apple_thousand_node_neighbourhood_within_budget(service, layout, grouped):
+def test_apple_thousand_node_neighbourhood_within_budget(demo_service, layout, grouped):
     q = net.NetworkQuery(root="org:apple", tiers=3, budgets=(("org:apple", 1000),))
-    view = net.build(service, Viewer.analyst(), q)
-    net.colour_by_risk(service, Viewer.analyst(), view)
+    view = net.build(demo_service, Viewer.analyst(), q)
+    net.colour_by_risk(demo_service, Viewer.analyst(), view)
     assert 900 <= len(view.nodes) <= net.MAX_NODES + 2
     assert view.hidden > 0 and any(n.more for n in view.nodes.values()), "the rest is behind a handle"
     assert any(n.risks for n in view.nodes.values()), "risk colours from the findings that apply"
@@ -45,10 +37,10 @@ def test_apple_thousand_node_neighbourhood_within_budget(service, layout, groupe
     assert (len(data["n"]) < len(view.nodes) / 5) if grouped else len(data["n"]) == len(view.nodes)
 
 
-def test_large_fan_outs_become_groups_that_count_their_findings_and_open_on_request(service):
+def test_large_fan_outs_become_groups_that_count_their_findings_and_open_on_request(demo_service):
     q = net.NetworkQuery(root="canada:dept:rcmp-grc", tiers=3, budgets=(("canada:dept:rcmp-grc", 1000),))
-    view = net.build(service, Viewer.analyst(), q)
-    net.colour_by_risk(service, Viewer.analyst(), view)
+    view = net.build(demo_service, Viewer.analyst(), q)
+    net.colour_by_risk(demo_service, Viewer.analyst(), view)
     drawn = group_fanouts(view.root.id, view.nodes, view.edges)
     assert drawn.members, "the RCMP's suppliers' factories fan out past the threshold"
     assert set(drawn.display_of) == set(view.nodes), "every entity is drawn, alone or in a group"
@@ -67,36 +59,36 @@ def test_large_fan_outs_become_groups_that_count_their_findings_and_open_on_requ
     assert lit[0] == view.root.id and lit[-1] == china[0], "the path ends at the group holding the node"
 
 
-def test_public_viewers_see_the_risk_public_evidence_supports(service):
+def test_public_viewers_see_the_risk_public_evidence_supports(demo_service):
     q = net.NetworkQuery(root="canada:dept:rcmp-grc", tiers=3, budgets=(("canada:dept:rcmp-grc", 1000),))
-    public = net.build(service, Viewer.public(), q)
-    cats = net.colour_by_risk(service, Viewer.public(), public)
+    public = net.build(demo_service, Viewer.public(), q)
+    cats = net.colour_by_risk(demo_service, Viewer.public(), public)
     assert cats, "public evidence colours some nodes (the issue: the public role saw no risk at all)"
     for nid, found in list(cats.items())[:20]:
-        detail = service.entity(nid, Viewer.public())
+        detail = demo_service.entity(nid, Viewer.public())
         assert found == {h.finding.category for h in detail.findings}
         assert all(h.finding.licence_class != "restricted" for h in detail.findings)
 
 
 @pytest.mark.usefixtures("real_data")  # restricted datasets (RMI, CMRTs): skips, saying why, without them
-def test_public_network_withholds_licence_restricted_nodes(service):
+def test_public_network_withholds_licence_restricted_nodes(demo_service):
     q = net.NetworkQuery(root="canada:dept:rcmp-grc", tiers=3, budgets=(("canada:dept:rcmp-grc", 1000),))
-    public = net.build(service, Viewer.public(), q)
-    analyst = net.build(service, Viewer.analyst(), q)
+    public = net.build(demo_service, Viewer.public(), q)
+    analyst = net.build(demo_service, Viewer.analyst(), q)
     assert len(public.nodes) < len(analyst.nodes)
     assert public.withheld > 0 and analyst.withheld == 0
     assert "rmi:CID004065" in analyst.nodes or len(analyst.nodes) > len(public.nodes)
 
 
 @pytest.mark.parametrize("fmt", ["graphml", "gexf", "json", "csv", "cypher"])
-def test_the_drawn_network_downloads_in_every_export_format_as_the_viewer_sees_it(service, fmt):
+def test_the_drawn_network_downloads_in_every_export_format_as_the_viewer_sees_it(demo_service, fmt):
     from tierwatch.graph import exports
     from tierwatch.graph.exports import collect
 
     q = net.NetworkQuery(root="canada:dept:rcmp-grc", tiers=3, budgets=(("canada:dept:rcmp-grc", 1000),))
-    view = net.build(service, Viewer.public(), q)
+    view = net.build(demo_service, Viewer.public(), q)
     ids = {n for n in view.nodes if not n.startswith(net.MORE_PREFIX)}
-    sub = collect.fetch(service, ids, set(view.link_ids), Viewer.public(), {"export": "network"})
+    sub = collect.fetch(demo_service, ids, set(view.link_ids), Viewer.public(), {"export": "network"})
     assert {n["id"] for n in sub.nodes} == ids
     assert len(sub.edges) == len(view.link_ids)
     assert all(e.get("licence_class") != "restricted" for e in [*sub.nodes, *sub.edges])
