@@ -117,6 +117,12 @@ def make_router(settings: Settings) -> APIRouter:
         "/reconcile",
         tags=["match"],
         summary="Reconciliation service (W3C / OpenRefine): the manifest, or answers to `queries`",
+        responses={
+            200: {
+                "description": "JSON, or JSONP (a script) when `callback` is given",
+                "content": {"application/json": {}, "application/javascript": {"schema": {"type": "string"}}},
+            }
+        },
     )
     async def reconcile_get(
         request: Request,

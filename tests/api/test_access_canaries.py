@@ -84,7 +84,7 @@ def _bodies(client: TestClient, headers: dict[str, str], hidden_ids: list[str]) 
             f"/v1/entities/{b}/export?format={fmt}&hops=2",
             f"/v1/entities/{buyer}/exposure/export?format={fmt}&hits_per_category=200",
             f"/v1/paths/export?src={buyer}&dst={b}&format={fmt}&k=5",
-            f"/v1/leverage/export?all=true&format={fmt}&limit=500",
+            f"/v1/leverage/export?all=true&format={fmt}&limit=200",
         ]
     out = {}
     for url in urls:
