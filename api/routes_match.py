@@ -155,7 +155,10 @@ def make_router(settings: Settings) -> APIRouter:
     @router.get(
         "/reconcile/preview",
         tags=["match"],
-        response_class=HTMLResponse,
+        response_class=Response,  # HTML; errors stay JSON (documented as such: ERROR_RESPONSES)
+        responses={
+            200: {"description": "an HTML card", "content": {"text/html": {"schema": {"type": "string"}}}}
+        },
         summary="A small HTML card of an entity, for the reconciliation preview",
     )
     async def preview(
